@@ -1,0 +1,117 @@
+// gemma4/attention.hpp: self-attention of one decoder layer (HF `Gemma4TextAttention`,
+// spec text-decoder §5).
+//
+// Layer i with d = d_i, kv = kv_i, G = nH / kv query heads per KV head, for new tokens x [T, H]:
+//
+//   q_h    = RoPE( RMSNorm(q_proj(x)_h; q_norm) )                        every layer
+//   k_raw  = k_proj(x)                                                    non-shared layers
+//   K_j    = RoPE( RMSNorm(k_raw_j; k_norm) )
+//   V_j    = RMSNorm_noweight( v_proj(x)_j )       or, on k_eq_v layers, RMSNorm_noweight(k_raw_j)
+//   s[h, q, k] = q_h[q] . K_{h/G}[k]  (* 1.0: no 1/sqrt(d), no softcap)  + mask
+//   o_h[q] = sum_k softmax_k(s)[h, q, k] V_{h/G}[k]
+//   out    = o_proj( concat_h o_h )
+//
+//   mask: causal (key position <= query position); sliding layers also key > query - W,
+//   so a query sees itself and the W-1 previous tokens.
+//
+// KV-shared layers (i >= L - S) compute only q and attend over the keys and values that their
+// source layer (the last non-shared layer of the same type) produced in the same forward call.
+//
+// Checkpoint (prefix layers.{i}.self_attn.):
+//   q_proj.weight [nH*d, H], q_norm.weight [d], k_proj.weight [kv*d, H], k_norm.weight [d],
+//   v_proj.weight [kv*d, H] (absent on k_eq_v layers), o_proj.weight [H, nH*d].
+//   v_norm has no weight. Shared layers carry no k/v tensors (ignored if a file has them).
+#pragma once
+
+#include <limits>
+
+#include "gemma4/config.hpp"
+#include "gemma4/kv_cache.hpp"
+#include "gemma4/linear.hpp"
+#include "gemma4/rms_norm.hpp"
+#include "gemma4/rope.hpp"
+
+namespace gemma4 {
+
+template <class T>
+struct AttentionWeights {
+  using C = compute_t<T>;
+  Weight<T> q_proj;  // [nH * d, H]
+  Weight<T> k_proj;  // [kv * d, H]   (empty on shared layers)
+  Weight<T> v_proj;  // [kv * d, H]   (empty on shared and k_eq_v layers)
+  Weight<T> o_proj;  // [H, nH * d]
+  Vector<C> q_norm;  // [d]
+  Vector<C> k_norm;  // [d]           (empty on shared layers)
+};
+
+/// May a query at position q attend to a key at position k on a layer of this type?
+inline bool attention_allowed(LayerType type, Eigen::Index q, Eigen::Index k, int window) {
+  return k <= q && (type == LayerType::Full || k > q - window);
+}
+
+/// softmax(q K^T + mask) V for the heads of one layer.
+/// q [T, nH*d] at positions q0 ..; keys, values [S, kv*d] at positions k0 ..; returns [T, nH*d].
+template <class C, class DK, class DV>
+RowMatrix<C> scaled_dot_product_attention(const RowMatrix<C>& q, Eigen::Index q0,
+                                          const Eigen::MatrixBase<DK>& keys,
+                                          const Eigen::MatrixBase<DV>& values, Eigen::Index k0,
+                                          const LayerSpec& spec, int window) {
+  const Eigen::Index T = q.rows(), S = keys.rows(), d = spec.head_dim;
+  // Additive mask [T, S]: 0 where allowed, -inf where not (every row allows at least itself).
+  RowMatrix<C> mask(T, S);
+  for (Eigen::Index t = 0; t < T; ++t)
+    for (Eigen::Index s = 0; s < S; ++s)
+      mask(t, s) = attention_allowed(spec.type, q0 + t, k0 + s, window)
+                       ? C(0)
+                       : -std::numeric_limits<C>::infinity();
+  RowMatrix<C> out(T, q.cols());
+  for (int h = 0; h < spec.num_heads; ++h) {
+    const int j = h / spec.group_size();  // the KV head serving query head h (repeat_kv)
+    RowMatrix<C> scores = q.middleCols(h * d, d) * keys.middleCols(j * d, d).transpose();
+    scores += mask;  // [T, S], scale 1.0
+    // Row-wise softmax, max-subtracted.
+    const Vector<C> row_max = scores.rowwise().maxCoeff();
+    scores = (scores.colwise() - row_max).array().exp();
+    scores.array().colwise() /= scores.rowwise().sum().array();
+    out.middleCols(h * d, d).noalias() = scores * values.middleCols(j * d, d);
+  }
+  return out;
+}
+
+/// Projects new keys and values of a non-shared layer: x [T, H] -> (K, V) [T, kv*d], normed,
+/// K roped from position first_pos.
+template <class C, class T>
+std::pair<RowMatrix<C>, RowMatrix<C>> project_kv(const RowMatrix<C>& x,
+                                                 const AttentionWeights<T>& w,
+                                                 const LayerSpec& spec, const Vector<C>& inv_freq,
+                                                 Eigen::Index first_pos, double eps) {
+  RowMatrix<C> k = linear<C>(x, w.k_proj);  // raw [T, kv*d]
+  // k_eq_v: V is the RAW key projection (before k_norm and RoPE), then v_norm.
+  RowMatrix<C> v = spec.k_eq_v ? k : linear<C>(x, w.v_proj);
+  rms_norm_heads_in_place<C>(k, spec.head_dim, w.k_norm, eps);
+  apply_rope<C>(k, spec.head_dim, inv_freq, first_pos);
+  rms_norm_heads_in_place<C>(v, spec.head_dim, Vector<C>{}, eps);  // v_norm, no weight, no RoPE
+  return {std::move(k), std::move(v)};
+}
+
+/// Attention of layer `spec` for x [T, H] (already input_layernorm'ed) at positions
+/// cache.size() ...; appends this layer's K/V to its cache slot (non-shared layers) and attends
+/// over the slot of spec.kv_source. Returns o_proj output [T, H].
+template <class C, class T>
+RowMatrix<C> attention(const RowMatrix<C>& x, const AttentionWeights<T>& w, const LayerSpec& spec,
+                       const Vector<C>& inv_freq, KVCache<C>& cache, const TextConfig& config) {
+  const Eigen::Index first_pos = cache.size();
+  RowMatrix<C> q = linear<C>(x, w.q_proj);  // [T, nH*d]
+  rms_norm_heads_in_place<C>(q, spec.head_dim, w.q_norm, config.rms_norm_eps);
+  apply_rope<C>(q, spec.head_dim, inv_freq, first_pos);
+  if (!spec.kv_shared) {
+    auto [k, v] = project_kv<C>(x, w, spec, inv_freq, first_pos, config.rms_norm_eps);
+    cache.layer(spec.index).append(k, v);
+  }
+  const KVLayerCache<C>& kv = cache.layer(spec.kv_source);
+  const RowMatrix<C> o = scaled_dot_product_attention<C>(
+      q, first_pos, kv.keys(), kv.values(), kv.first_position(), spec, config.sliding_window);
+  return linear<C>(o, w.o_proj);  // [T, H]
+}
+
+}  // namespace gemma4

@@ -1,0 +1,121 @@
+// gemma4/linear.hpp: weight matrices and the product every layer is made of.
+//
+//   y = x @ W^T        x: [T, in] activations (compute type C), W: [out, in] as stored, y: [T, out]
+//   y[t, o] = sum_i W[o, i] * x[t, i]
+//
+// PyTorch and safetensors store linear weights [out, in], row-major; we keep that layout, so a
+// Weight is a view of the checkpoint's bytes (memory-mapped, zero-copy) whenever it already holds
+// the model's storage type T, and an owned copy converted to T otherwise.
+//
+// When T is the compute type (float, double) the product is one Eigen GEMM (GEMV for a single
+// token). When T is narrower (bfloat16, half) the weight is widened to C a block of rows at a
+// time, so every product accumulates in at least float and memory stays at T's size.
+//
+// Embedding tables (embed_tokens, embed_tokens_per_layer) can stay in the checkpoint's own dtype
+// (`raw` weights): the E2B per-layer table alone has 2.35 B entries, and only the rows of the
+// tokens seen are ever touched. Their values still go through T (raw -> T -> C), so a bfloat16
+// model reads the same numbers whichever dtype the file has.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "gemma4/number_traits.hpp"
+#include "gemma4/safetensors.hpp"
+
+namespace gemma4 {
+
+/// A read-only row-major [rows, cols] matrix: either T values, or raw values of another dtype
+/// that are rounded through T when read.
+template <class T>
+class Weight {
+ public:
+  Weight() = default;
+
+  /// A view of `rows * cols` values of type T (owned by `owner`, or by whoever outlives us).
+  Weight(const T* data, Eigen::Index rows, Eigen::Index cols, std::shared_ptr<const void> owner)
+      : data_(data), dtype_(dtype_of<T>()), rows_(rows), cols_(cols), owner_(std::move(owner)) {}
+
+  /// A view of raw values of dtype `dtype` (read through T).
+  Weight(const std::byte* raw, DType dtype, Eigen::Index rows, Eigen::Index cols,
+         std::shared_ptr<const void> owner)
+      : data_(raw), dtype_(dtype), rows_(rows), cols_(cols), owner_(std::move(owner)) {}
+
+  /// Owns a copy of a T matrix (tests and the random initialiser use this).
+  static Weight owned(RowMatrix<T> m) {
+    auto keep = std::make_shared<RowMatrix<T>>(std::move(m));
+    return Weight(keep->data(), keep->rows(), keep->cols(), keep);
+  }
+
+  Eigen::Index rows() const { return rows_; }
+  Eigen::Index cols() const { return cols_; }
+  bool empty() const { return rows_ == 0; }
+  DType dtype() const { return dtype_; }
+  bool holds_t() const { return dtype_ == dtype_of<T>(); }
+
+  /// The matrix as T (only when holds_t()).
+  Eigen::Map<const RowMatrix<T>> matrix() const {
+    return {static_cast<const T*>(data_), rows_, cols_};
+  }
+
+  /// Rows [r0, r0 + n) widened to C: [n, cols].
+  template <class C>
+  RowMatrix<C> rows_as(Eigen::Index r0, Eigen::Index n) const {
+    if (holds_t()) return matrix().middleRows(r0, n).template cast<C>();
+    RowMatrix<T> t(n, cols_);
+    const std::size_t esize = dtype_size(dtype_);
+    const auto* begin =
+        static_cast<const std::byte*>(data_) + static_cast<std::size_t>(r0 * cols_) * esize;
+    convert<T>(dtype_, {begin, static_cast<std::size_t>(n * cols_) * esize}, t.data());
+    return t.template cast<C>();
+  }
+
+  /// Row r widened to C: [1, cols] (an embedding lookup).
+  template <class C>
+  RowVector<C> row_as(Eigen::Index r) const {
+    return rows_as<C>(r, 1);
+  }
+
+  /// A sub-matrix of rows [r0, r0 + n), sharing ownership (expert e of a packed tensor).
+  Weight slice_rows(Eigen::Index r0, Eigen::Index n) const {
+    Weight w = *this;
+    w.data_ = static_cast<const std::byte*>(data_) +
+              static_cast<std::size_t>(r0 * cols_) * dtype_size(dtype_);
+    w.rows_ = n;
+    return w;
+  }
+
+ private:
+  const void* data_ = nullptr;
+  DType dtype_ = dtype_of<T>();
+  Eigen::Index rows_ = 0, cols_ = 0;
+  std::shared_ptr<const void> owner_;
+};
+
+namespace detail {
+/// Rows of W widened per block when T is not the compute type: 256 rows x 5376 (31B) x 4 bytes
+/// = 5.5 MB of scratch, small next to the weights and large enough for an efficient GEMM.
+inline constexpr Eigen::Index kWidenBlockRows = 256;
+}  // namespace detail
+
+/// y = x @ W^T: [T, in] x [out, in]^T -> [T, out], accumulated in C.
+template <class C, class T, class Derived>
+RowMatrix<C> linear(const Eigen::MatrixBase<Derived>& x, const Weight<T>& w) {
+  eigen_assert(x.cols() == w.cols());
+  RowMatrix<C> y(x.rows(), w.rows());
+  if constexpr (std::is_same_v<T, C>) {
+    if (w.holds_t()) {
+      y.noalias() = x * w.matrix().transpose();
+      return y;
+    }
+  }
+  for (Eigen::Index r0 = 0; r0 < w.rows(); r0 += detail::kWidenBlockRows) {
+    const Eigen::Index n = std::min(detail::kWidenBlockRows, w.rows() - r0);
+    y.middleCols(r0, n).noalias() = x * w.template rows_as<C>(r0, n).transpose();
+  }
+  return y;
+}
+
+}  // namespace gemma4
