@@ -1,0 +1,80 @@
+// examples/gemma4/cmd_dump.hpp:
+//   `gemma4 dump <model-dir> --ids 2,10,11 --out golden.safetensors [--dtype double|float|bf16]`
+//
+// Runs the model on the given ids and writes every tap (hidden_states.i, per_layer_inputs,
+// last_layer_output, logits, moe_top_k_index.i / _weights.i) plus input_ids into one
+// safetensors file in the golden-fixture format (F64, I64 for integers): the reference another
+// runtime can be compared against, layer by layer.
+#pragma once
+
+#include <iostream>
+
+#include <gemma4/checkpoint_writer.hpp>
+#include <gemma4/text_model.hpp>
+
+#include "cli_common.hpp"
+
+namespace gemma4::cli {
+
+template <class T>
+void dump_model(const std::string& dir, const std::vector<TokenId>& ids, const std::string& out) {
+  using C = compute_t<T>;
+  const auto model = TextModel<Dynamic, T>::load(dir);
+  std::vector<TensorWrite> tensors;
+  std::vector<std::int64_t> id_values(ids.begin(), ids.end());
+  tensors.push_back(
+      tensor_from<std::int64_t>("input_ids", {static_cast<std::int64_t>(ids.size())}, id_values));
+  model.forward(ids, LogitsFor::All, [&](const Tap<C>& tap) {
+    const auto n = static_cast<std::size_t>(tap.values.size());
+    if (tap.integer) {
+      std::vector<std::int64_t> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int64_t>(tap.values.data()[i]);
+      tensors.push_back(tensor_from<std::int64_t>(std::string(tap.name), tap.shape, std::move(v)));
+    } else {
+      std::vector<double> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(tap.values.data()[i]);
+      tensors.push_back(tensor_from<double>(std::string(tap.name), tap.shape, std::move(v)));
+    }
+  });
+  write_safetensors(out, std::move(tensors),
+                    {{"format", "pt"},
+                     {"producer", "gemma4 dump"},
+                     {"dtype", std::string(NumberTraits<T>::name)}});
+  std::cout << "wrote " << out << "\n";
+}
+
+inline int cmd_dump(int argc, char** argv) {
+  Args args(argc, argv);
+  const std::string ids_text = args.value("--ids"), out = args.value("--out");
+  const std::string dtype = args.value("--dtype", "double");
+  const auto pos = args.positional();
+  if (pos.size() != 1 || ids_text.empty() || out.empty()) {
+    std::cerr << "usage: gemma4 dump <model-dir> --ids 2,10,11 --out golden.safetensors "
+                 "[--dtype double|float|bf16]\n";
+    return 2;
+  }
+  std::vector<TokenId> ids;
+  for (const auto& s : split_commas(ids_text)) {
+    std::size_t used = 0;
+    long v = -1;
+    try {
+      v = std::stol(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != s.size() || v < 0 || v > std::numeric_limits<TokenId>::max())
+      detail::fail("--ids: '", s, "' is not a token id");
+    ids.push_back(static_cast<TokenId>(v));
+  }
+  if (dtype == "double")
+    dump_model<double>(pos[0], ids, out);
+  else if (dtype == "float" || dtype == "f32")
+    dump_model<float>(pos[0], ids, out);
+  else if (dtype == "bf16")
+    dump_model<Eigen::bfloat16>(pos[0], ids, out);
+  else
+    detail::fail("--dtype: unknown number type '", dtype, "'");
+  return 0;
+}
+
+}  // namespace gemma4::cli

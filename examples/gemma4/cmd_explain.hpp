@@ -1,0 +1,33 @@
+// examples/gemma4/cmd_explain.hpp: `gemma4 explain E2B|E4B|26B-A4B|31B|<config.json>`
+//
+// Prints the per-layer table (type, head dim, heads, K/V source, MLP width) and the parameter
+// counts (total, effective without the PLE table, active per token for MoE) of a variant or of
+// any config.json.
+#pragma once
+
+#include <iostream>
+
+#include <gemma4/config_json.hpp>
+#include <gemma4/parameter_count.hpp>
+#include <gemma4/variants.hpp>
+
+#include "cli_common.hpp"
+
+namespace gemma4::cli {
+
+inline int cmd_explain(int argc, char** argv) {
+  Args args(argc, argv);
+  const auto pos = args.positional();
+  if (pos.size() != 1) {
+    std::cerr << "usage: gemma4 explain E2B|E4B|26B-A4B|31B|<config.json>\n";
+    return 2;
+  }
+  const bool known = visit_variant(pos[0], [](auto variant) {
+    using V = typename decltype(variant)::type;
+    std::cout << describe(CheckedVariant<V>::text, V::name);
+  });
+  if (!known) std::cout << describe(read_text_config(pos[0]), pos[0]);
+  return 0;
+}
+
+}  // namespace gemma4::cli

@@ -1,0 +1,73 @@
+// examples/gemma4/main.cpp: the `gemma4` command-line program.
+//
+//   gemma4 explain E2B|E4B|26B-A4B|31B|<config.json>    per-layer table and parameter counts
+//   gemma4 verify <fixture-dir>... [--dtype ...]         compare against golden fixtures
+//   gemma4 dump <model-dir> --ids 2,10 --out F           write every intermediate (golden format)
+//   gemma4 init --variant E2B ... --out DIR              random-weight checkpoint in hub layout
+//   gemma4 tokenize --tokenizer FILE [--pieces]          ids of stdin as a JSON array
+//   gemma4 generate --model DIR [--prompt TEXT|--chat]   stream generated text
+//
+// Every gemma4::Error ends the program with its message and exit status 1.
+#include <cstring>
+#include <iostream>
+
+#include "cmd_dump.hpp"
+#include "cmd_explain.hpp"
+#include "cmd_verify.hpp"
+#if __has_include("cmd_init.hpp")
+#include "cmd_init.hpp"
+#define GEMMA4_CLI_HAS_INIT 1
+#endif
+#if __has_include("cmd_tokenize.hpp")
+#include "cmd_tokenize.hpp"
+#define GEMMA4_CLI_HAS_TOKENIZE 1
+#endif
+#if __has_include("cmd_generate.hpp")
+#include "cmd_generate.hpp"
+#define GEMMA4_CLI_HAS_GENERATE 1
+#endif
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(int, char**);
+  const char* help;
+};
+
+constexpr Command kCommands[] = {
+    {"explain", gemma4::cli::cmd_explain, "per-layer table and parameter counts of a variant"},
+    {"verify", gemma4::cli::cmd_verify, "compare the model against golden fixture folders"},
+    {"dump", gemma4::cli::cmd_dump, "write every intermediate tensor of a model run"},
+#ifdef GEMMA4_CLI_HAS_INIT
+    {"init", gemma4::cli::cmd_init, "write a random-weight checkpoint in the hub layout"},
+#endif
+#ifdef GEMMA4_CLI_HAS_TOKENIZE
+    {"tokenize", gemma4::cli::cmd_tokenize, "token ids of standard input"},
+#endif
+#ifdef GEMMA4_CLI_HAS_GENERATE
+    {"generate", gemma4::cli::cmd_generate, "generate text from a prompt or a chat"},
+#endif
+};
+
+int usage() {
+  std::cerr << "usage: gemma4 <command> [args]\n\ncommands:\n";
+  for (const Command& c : kCommands) std::cerr << "  " << c.name << "\t" << c.help << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  for (const Command& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(argc - 1, argv + 1);
+    } catch (const gemma4::Error& e) {
+      std::cerr << "gemma4 " << c.name << ": " << e.what() << "\n";
+      return 1;
+    }
+  }
+  return usage();
+}

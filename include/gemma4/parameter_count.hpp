@@ -1,0 +1,119 @@
+// gemma4/parameter_count.hpp: how many parameters a text decoder has, from its config alone
+// (spec variants.md §6).
+//
+//   total      = every tensor of expected_text_tensors(c) (embedding, PLE table and projection,
+//                all layers with norms, layer_scalar, router and experts, final norm); the tied
+//                LM head is the embedding and KV-shared layers carry no k/v tensors
+//   effective  = total - PLE table (V_ple * L * P)            the "E" in E2B / E4B
+//   active     = total - L * (E - K) * 3 * I_moe * H          MoE: the experts a token does not use
+//
+// Model-card figures these reproduce (variants.md §6.2): E2B 2.3 B effective, 26B-A4B 25.2 B
+// total / 3.8 B active, 31B 30.7 B. describe() renders them with the per-layer table; it is what
+// `gemma4 explain` prints.
+#pragma once
+
+#include <cstdint>
+#include <iomanip>
+#include <sstream>
+#include <string>
+
+#include "gemma4/text_weights.hpp"
+
+namespace gemma4 {
+
+struct ParameterCounts {
+  std::int64_t embedding = 0;       // embed_tokens V * H (also the tied LM head)
+  std::int64_t ple_table = 0;       // embed_tokens_per_layer V_ple * L * P
+  std::int64_t ple_projection = 0;  // per_layer_model_projection + per_layer_projection_norm
+  std::int64_t layers = 0;          // all decoder layers + the final norm
+  std::int64_t idle_experts = 0;    // expert parameters a token does not use (MoE)
+
+  std::int64_t total() const { return embedding + ple_table + ple_projection + layers; }
+  std::int64_t effective() const { return total() - ple_table; }
+  std::int64_t active() const { return total() - idle_experts; }
+};
+
+/// Counts the parameters of config c from the tensor table.
+inline ParameterCounts count_parameters(const TextConfig& c) {
+  ParameterCounts n;
+  for (const TensorSpec& t : expected_text_tensors(c)) {
+    std::int64_t size = 1;
+    for (std::int64_t d : t.shape) size *= d;
+    if (t.name == "embed_tokens.weight")
+      n.embedding += size;
+    else if (t.name == "embed_tokens_per_layer.weight")
+      n.ple_table += size;
+    else if (t.name == "per_layer_model_projection.weight" ||
+             t.name == "per_layer_projection_norm.weight")
+      n.ple_projection += size;
+    else
+      n.layers += size;
+  }
+  if (c.enable_moe_block)
+    n.idle_experts = std::int64_t{c.num_hidden_layers} * (c.num_experts - c.top_k_experts) * 3 *
+                     c.moe_intermediate_size * c.hidden_size;
+  return n;
+}
+
+namespace detail {
+inline std::string billions(std::int64_t n) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(3) << static_cast<double>(n) / 1e9 << " B";
+  return s.str();
+}
+inline std::string grouped(std::int64_t n) {
+  std::string d = std::to_string(n), out;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (i > 0 && (d.size() - i) % 3 == 0) out += ' ';
+    out += d[i];
+  }
+  return out;
+}
+}  // namespace detail
+
+/// A human-readable account of config c: the per-layer table and the parameter counts.
+inline std::string describe(const TextConfig& c, std::string_view name) {
+  std::ostringstream o;
+  o << "Gemma 4 " << name << " text decoder\n"
+    << "  hidden " << c.hidden_size << ", layers " << c.num_hidden_layers << ", heads "
+    << c.num_attention_heads << ", vocab " << c.vocab_size << ", sliding window "
+    << c.sliding_window << ", softcap " << c.final_logit_softcapping << "\n";
+  if (c.has_ple())
+    o << "  Per-Layer Embeddings: " << c.num_hidden_layers << " x " << c.hidden_size_per_layer_input
+      << " = " << c.num_hidden_layers * c.hidden_size_per_layer_input << " per token\n";
+  if (c.enable_moe_block)
+    o << "  MoE: " << c.num_experts << " routed experts of width " << c.moe_intermediate_size
+      << " + 1 always-on dense MLP of width " << c.intermediate_size << "; " << c.top_k_experts
+      << " routed active, " << c.num_experts - c.top_k_experts << " routed idle per token\n";
+  o << "\n  layer  type     head_dim  q_heads  kv_heads  K/V           mlp_width\n";
+  for (const LayerSpec& s : layer_table(c)) {
+    std::string kv = s.kv_shared   ? "shared<-" + std::to_string(s.kv_source)
+                     : s.k_eq_v    ? "own, k_eq_v"
+                     : s.stores_kv ? "own, source"
+                                   : "own";
+    o << "  " << std::setw(5) << s.index << "  " << std::left << std::setw(7)
+      << (s.type == LayerType::Full ? "full" : "sliding") << std::right << std::setw(10)
+      << s.head_dim << std::setw(9) << s.num_heads << std::setw(10)
+      << (s.kv_shared ? 0 : s.num_kv_heads) << "  " << std::left << std::setw(14) << kv
+      << std::right << std::setw(9) << s.intermediate_size << (s.moe ? " + experts" : "") << "\n";
+  }
+  const ParameterCounts n = count_parameters(c);
+  using detail::billions, detail::grouped;
+  o << "\n  parameters\n"
+    << "    embedding (tied LM head)  " << std::setw(16) << grouped(n.embedding) << "\n";
+  if (c.has_ple())
+    o << "    PLE table                 " << std::setw(16) << grouped(n.ple_table) << "\n"
+      << "    PLE projection + norm     " << std::setw(16) << grouped(n.ple_projection) << "\n";
+  o << "    layers + final norm       " << std::setw(16) << grouped(n.layers) << "\n"
+    << "    total                     " << std::setw(16) << grouped(n.total()) << "  ("
+    << billions(n.total()) << ")\n";
+  if (c.has_ple())
+    o << "    effective (without PLE)   " << std::setw(16) << grouped(n.effective()) << "  ("
+      << billions(n.effective()) << ")\n";
+  if (c.enable_moe_block)
+    o << "    active per token          " << std::setw(16) << grouped(n.active()) << "  ("
+      << billions(n.active()) << ")\n";
+  return o.str();
+}
+
+}  // namespace gemma4
