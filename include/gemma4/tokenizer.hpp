@@ -146,19 +146,15 @@ class Tokenizer {
 
   /// Like encode(), appending to `ids`.
   void encode_append(std::string_view text, std::vector<TokenId>& ids) const {
-    if (const auto bad = detail::utf8_first_invalid(text))
-      detail::fail("Tokenizer::encode: input is not valid UTF-8 at byte offset ", *bad, " (byte 0x",
-                   hex_byte(static_cast<unsigned char>(text[*bad])), ")");
-    ids.reserve(ids.size() + text.size() / 3);
-    Scratch scratch;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-      const auto match = added_.find(text, pos);
-      if (match.begin > pos) encode_segment(text.substr(pos, match.begin - pos), ids, scratch);
-      if (match.length == 0) break;
-      ids.push_back(match.id);
-      pos = match.begin + match.length;
-    }
+    encode_impl(text, ids, /*reference=*/false);
+  }
+
+  /// encode() with the O(n^2) reference merge loop (detail::bpe_merge_reference) instead of the
+  /// heap: the readable definition the fast path is tested against. Not for production use.
+  std::vector<TokenId> encode_reference(std::string_view text) const {
+    std::vector<TokenId> ids;
+    encode_impl(text, ids, /*reference=*/true);
+    return ids;
   }
 
   /// Text of `ids`; byte pieces joined and decoded as UTF-8 (see the top of this file). Throws
@@ -497,8 +493,27 @@ class Tokenizer {
 
   // ---- encoding ------------------------------------------------------------------------------
 
+  // Steps 1-5.
+  void encode_impl(std::string_view text, std::vector<TokenId>& ids, bool reference) const {
+    if (const auto bad = detail::utf8_first_invalid(text))
+      detail::fail("Tokenizer::encode: input is not valid UTF-8 at byte offset ", *bad, " (byte 0x",
+                   hex_byte(static_cast<unsigned char>(text[*bad])), ")");
+    ids.reserve(ids.size() + text.size() / 3);
+    Scratch scratch;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      const auto match = added_.find(text, pos);
+      if (match.begin > pos)
+        encode_segment(text.substr(pos, match.begin - pos), ids, scratch, reference);
+      if (match.length == 0) break;
+      ids.push_back(match.id);
+      pos = match.begin + match.length;
+    }
+  }
+
   // Steps 2-5 for one segment between added tokens.
-  void encode_segment(std::string_view segment, std::vector<TokenId>& ids, Scratch& s) const {
+  void encode_segment(std::string_view segment, std::vector<TokenId>& ids, Scratch& s,
+                      bool reference) const {
     std::string_view text = segment;
     if (!normalizer_.empty()) {
       s.normalized.assign(segment);
@@ -508,7 +523,7 @@ class Tokenizer {
       text = s.normalized;
     }
     if (split_pattern_.empty()) {
-      encode_word(text, ids, s);
+      encode_word(text, ids, s, reference);
       return;
     }
     // Split on the pattern (spec §1.1: a no-op for Gemma, whose normaliser removed every " ").
@@ -520,27 +535,28 @@ class Tokenizer {
       const std::size_t end = hit + split_pattern_.size();
       switch (split_behavior_) {
         case SplitBehavior::kRemoved:
-          if (hit > start) encode_word(text.substr(start, hit - start), ids, s);
+          if (hit > start) encode_word(text.substr(start, hit - start), ids, s, reference);
           start = end;
           break;
         case SplitBehavior::kIsolated:
-          if (hit > start) encode_word(text.substr(start, hit - start), ids, s);
-          encode_word(text.substr(hit, end - hit), ids, s);
+          if (hit > start) encode_word(text.substr(start, hit - start), ids, s, reference);
+          encode_word(text.substr(hit, end - hit), ids, s, reference);
           start = end;
           break;
         case SplitBehavior::kMergedWithPrevious:
           // HF: a match joins the piece before it unless that piece is itself a match.
-          encode_word(text.substr(start, end - start), ids, s);
+          encode_word(text.substr(start, end - start), ids, s, reference);
           start = end;
           break;
       }
       pos = end;
     }
-    if (start < text.size()) encode_word(text.substr(start), ids, s);
+    if (start < text.size()) encode_word(text.substr(start), ids, s, reference);
   }
 
   // Steps 4-5 for one word (HF BPE::tokenize_with_cache / merge_word).
-  void encode_word(std::string_view word, std::vector<TokenId>& ids, Scratch& s) const {
+  void encode_word(std::string_view word, std::vector<TokenId>& ids, Scratch& s,
+                   bool reference) const {
     if (word.empty()) return;
     if (ignore_merges_) {
       if (const auto it = piece_to_id_.find(word);
@@ -565,7 +581,9 @@ class Tokenizer {
         if (pending_unk) sym.push_back(unk_id_), pending_unk = false;
         sym.push_back(id);
       } else if (byte_fallback_ && all_bytes_known(word.substr(pos, len))) {
-        if (pending_unk) sym.push_back(unk_id_), pending_unk = false;
+        // (sic) HF leaves a pending <unk> pending here, so "z" "é" "z" with no piece for z gives
+        // <0xC3> <0xA9> <unk>: the two unknowns fuse across the bytes. Only reachable when some
+        // byte piece is missing from the vocabulary (never in Gemma); copied to match HF.
         for (std::size_t i = 0; i < len; ++i)
           sym.push_back(byte_piece_[static_cast<unsigned char>(word[pos + i])]);
       } else if (unk_id_ >= 0) {
@@ -575,7 +593,10 @@ class Tokenizer {
       pos += len;
     }
     if (pending_unk) sym.push_back(unk_id_);
-    detail::bpe_merge(sym, merges_, s.bpe);
+    if (reference)
+      detail::bpe_merge_reference(sym, merges_);
+    else
+      detail::bpe_merge(sym, merges_, s.bpe);
     ids.insert(ids.end(), sym.begin(), sym.end());
   }
 

@@ -13,9 +13,9 @@
 //   consumed, has no right neighbour, or the pair now there does not merge to the candidate's
 //   piece id; stale candidates are dropped. After a merge only the two new pairs around the merged
 //   symbol are pushed. O(n log n) per word.
-//   Like HF, staleness is judged by the *resulting piece id*, not the rank: a candidate whose pair
-//   changed into a different pair that spells the same merged piece is still applied, at the old
-//   rank. We copy that so our ids equal HF's; on the Gemma vocabulary the two agree (see tests).
+//   HF judges staleness by the merged piece id rather than the rank. That is the same test: the
+//   left symbol keeps its start position and only grows, so a pair spelling the same merged text
+//   at the same position is the same pair.
 #pragma once
 
 #include <algorithm>
@@ -150,7 +150,7 @@ inline void bpe_merge(std::vector<TokenId>& word, const MergeTable& merges, BpeS
     if (!left.alive || left.next < 0) continue;
     const std::int32_t right_pos = left.next;
     auto& right = sym[right_pos];
-    if (merges.find(left.id, right.id).id != top.id) continue;  // stale (HF's check)
+    if (merges.find(left.id, right.id).id != top.id) continue;  // stale
     left.id = top.id;
     left.next = right.next;
     right.alive = false;
