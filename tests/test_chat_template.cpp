@@ -13,11 +13,13 @@
 #include <vector>
 
 #include "gemma4/chat_template.hpp"
+#include "gemma4/tokenizer.hpp"
 
 using gemma4::ChatOptions;
 using gemma4::ContentPart;
 using gemma4::Message;
 using gemma4::Role;
+using gemma4::TokenId;
 using gemma4::ToolCall;
 using gemma4::ToolDeclaration;
 using gemma4::ToolValue;
@@ -345,4 +347,77 @@ TEST_CASE("parse_answer reads back what render_chat writes") {
   CHECK(back.role == Role::Model);
   CHECK(back.content == "Yes.");
   CHECK(back.reasoning == "hmm");
+}
+
+namespace {
+
+// The Gemma 4 tokenizer.json built by tests/tokenizer/prepare.sh (the build provides the path).
+const gemma4::Tokenizer& real_tokenizer() {
+  static const gemma4::Tokenizer tok = [] {
+    const char* env = std::getenv("GEMMA4_TOKENIZER_JSON");
+    if (env == nullptr || *env == '\0')
+      throw gemma4::Error(
+          "GEMMA4_TOKENIZER_JSON is not set. Build the fixture with "
+          "`tests/tokenizer/prepare.sh BUILD_DIR/tokenizer` (needs node + npm) and set "
+          "GEMMA4_TOKENIZER_JSON=BUILD_DIR/tokenizer/gemma4-tokenizer.json");
+    return gemma4::Tokenizer::from_file(env);
+  }();
+  return tok;
+}
+
+}  // namespace
+
+TEST_CASE("rendered chats tokenize to the ids of the spec (real Gemma 4 vocabulary)") {
+  const gemma4::Tokenizer& tok = real_tokenizer();
+  // tokenizer.md §6, real example: the rendered prompt and llama.cpp's ids for it.
+  std::vector<Message> chat = {
+      msg(Role::User, "What is 17 multiplied by 23? Answer with the number only.")};
+  CHECK(tok.encode(gemma4::render_chat(chat)) ==
+        std::vector<TokenId>{2,      105,   2364, 107,    3689,   563,    236743, 236770,
+                             236832, 37764, 684,  236743, 236778, 236800, 236881, 25685,
+                             607,    506,   1548, 1186,   236761, 106,    107,    105,
+                             4368,   107,   100,  45518,  107,    101});
+  // tokenizer.md §6, decode check.
+  const std::vector<TokenId> hi = {2, 105, 2364, 107, 10979, 993, 106};
+  CHECK(tok.decode(hi) == "<bos><|turn>user\nHi there<turn|>");
+  ChatOptions o;
+  o.add_generation_prompt = false;
+  std::vector<TokenId> with_newline = hi;
+  with_newline.push_back(107);
+  CHECK(tok.encode(gemma4::render_chat({msg(Role::User, "Hi there")}, o)) == with_newline);
+}
+
+TEST_CASE("every control-token spelling of the template is one token with the spec's id") {
+  const gemma4::Tokenizer& tok = real_tokenizer();
+  namespace t = gemma4::tokens;
+  // tokenizer.md §2.
+  const std::pair<std::string_view, TokenId> table[] = {{t::bos, 2},
+                                                        {t::eos, 1},
+                                                        {t::tool_start, 46},
+                                                        {t::tool_end, 47},
+                                                        {t::tool_call_start, 48},
+                                                        {t::tool_call_end, 49},
+                                                        {t::tool_response_start, 50},
+                                                        {t::tool_response_end, 51},
+                                                        {t::string_delim, 52},
+                                                        {t::think, 98},
+                                                        {t::channel_start, 100},
+                                                        {t::channel_end, 101},
+                                                        {t::turn_start, 105},
+                                                        {t::turn_end, 106},
+                                                        {t::image_start, 255999},
+                                                        {t::audio_start, 256000},
+                                                        {t::image_placeholder, 258880},
+                                                        {t::audio_placeholder, 258881},
+                                                        {t::image_end, 258882},
+                                                        {t::audio_end, 258883},
+                                                        {t::video_placeholder, 258884}};
+  for (const auto& [spelling, id] : table) {
+    INFO(spelling);
+    CHECK(tok.encode(spelling) == std::vector<TokenId>{id});
+  }
+  // An expanded image: BOI, n placeholders, EOI (multimodal-merge.md §1).
+  CHECK(tok.encode(gemma4::expand_image(2)) ==
+        std::vector<TokenId>{255999, 258880, 258880, 258882});
+  CHECK(tok.encode(gemma4::expand_audio(1)) == std::vector<TokenId>{256000, 258881, 258883});
 }
