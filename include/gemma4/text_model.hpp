@@ -55,7 +55,7 @@ namespace detail {
 
 /// Where a model's config lives: in the type (a variant) or in the object (Dynamic).
 template <class Config>
-class ConfigHolder {
+class ConfigHolder : CheckedVariant<Config> {  // the base's static_asserts check the variant
  public:
   explicit ConfigHolder(const TextConfig& c) {
     const auto diff = config_mismatches(Config::text, c);
