@@ -1,0 +1,291 @@
+// gemma4/random_init.hpp: deterministic random weights for any Gemma 4 text config, written as a
+// hub-layout checkpoint (config.json + model.safetensors or shards + index).
+//
+// The checkpoint has the names, shapes, dtypes and config keys of the released ones (prefix
+// model.language_model., tied lm_head not stored, KV-shared layers without k_proj / v_proj /
+// k_norm; see expected_text_tensors in text_weights.hpp), so any runtime can load the same
+// weights and be compared against ours without downloading anything.
+//
+// Distributions (chosen so activations stay O(1) through the layers; a forward of the model on
+// them is a meaningful test, unlike all-ones norms or N(0, 0.02) weights):
+//   embed_tokens [V, H]                 N(0, 1) / sqrt(H)   (the model multiplies by sqrt(H))
+//   embed_tokens_per_layer [V, L*P]     N(0, 1) / sqrt(P)   (the model multiplies by sqrt(P))
+//   every other tensor of rank >= 2     N(0, 1) / sqrt(fan_in), fan_in = last dimension
+//   rank-1 tensors (norm weights, router.scale, router.per_expert_scale)
+//                                       1 +- U[0.1, 0.5]: in [0.5, 1.5] but never near 1, so a
+//                                       w vs 1 + w mix-up shows
+//   layer_scalar [1]                    U[0.5, 1]
+//
+// Portability: every value is a function of (seed, tensor name, element index) only, computed
+// with integer arithmetic and exactly rounded double operations, so the bytes are identical
+// across compilers, platforms, thread counts and chunk sizes:
+//   stream     = splitmix64 of seed ^ fnv1a64(name) ^ block index, seeding xoshiro256** for each
+//                block of 4096 elements
+//   uniform    = (xoshiro() >> 11) * 2^-53                                       in [0, 1)
+//   normal     = (sum of 12 uniform 16-bit integers - 12 * 32767.5) / 65536      Irwin-Hall:
+//                mean 0, variance 1 - 2^-32, support +-6. Chosen over Box-Muller because log/cos
+//                differ in the last bit between C libraries; a sum of integers does not.
+// then rounded once to the output dtype (F32: round to nearest; BF16/F16: through F32).
+//
+//   gemma4::TextConfig c = gemma4::with_layers(gemma4::E2B::text, 2);
+//   gemma4::write_random_checkpoint("e2b-2l", c, {.seed = 1, .dtype = gemma4::DType::BF16});
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <Eigen/Core>
+#include <nlohmann/json.hpp>
+
+#include "gemma4/checkpoint_writer.hpp"
+#include "gemma4/config.hpp"
+#include "gemma4/config_json.hpp"
+#include "gemma4/error.hpp"
+#include "gemma4/safetensors.hpp"
+#include "gemma4/text_weights.hpp"
+
+namespace gemma4 {
+
+/// splitmix64: a 64-bit mixer, used to seed xoshiro and to derive stream keys.
+constexpr std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/// FNV-1a 64-bit hash of a string (the per-tensor stream key).
+constexpr std::uint64_t fnv1a64(std::string_view s) {
+  std::uint64_t h = 0xCBF29CE484222325ull;
+  for (char ch : s) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 0x100000001B3ull;
+  }
+  return h;
+}
+
+/// xoshiro256** (Blackman and Vigna), seeded through splitmix64. Same sequence on every platform.
+class Xoshiro256 {
+ public:
+  constexpr explicit Xoshiro256(std::uint64_t seed) {
+    for (auto& w : s_) w = splitmix64(seed);
+  }
+  /// A generator in the given raw state (for checking against the reference implementation).
+  static constexpr Xoshiro256 from_state(std::uint64_t a, std::uint64_t b, std::uint64_t c,
+                                         std::uint64_t d) {
+    Xoshiro256 g(0);
+    g.s_[0] = a, g.s_[1] = b, g.s_[2] = c, g.s_[3] = d;
+    return g;
+  }
+  constexpr std::uint64_t operator()() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+  /// Uniform in [0, 1) with 53 random bits (exact).
+  constexpr double uniform() { return static_cast<double>((*this)() >> 11) * 0x1p-53; }
+  /// Approximately N(0, 1): Irwin-Hall sum of 12 uniform 16-bit integers (exact arithmetic).
+  constexpr double normal() {
+    std::int64_t sum = 0;
+    for (int k = 0; k < 3; ++k) {
+      const std::uint64_t x = (*this)();
+      sum += static_cast<std::int64_t>((x & 0xFFFF) + ((x >> 16) & 0xFFFF) + ((x >> 32) & 0xFFFF) +
+                                       (x >> 48));
+    }
+    return static_cast<double>(2 * sum - 12 * 65535) * 0x1p-17;  // (sum - 12*32767.5) / 65536
+  }
+
+ private:
+  static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t s_[4]{};
+};
+
+/// How the elements of one tensor are drawn (see the table at the top of the file).
+struct InitRule {
+  enum Kind : std::uint8_t { Normal, NearOne, Uniform } kind = Normal;
+  double a = 0, b = 0;  // Normal: std = a. NearOne: 1 +- U[a, b]. Uniform: U[a, b].
+};
+
+/// The rule of the tensor `name` (relative to the text prefix) of shape `shape` in config c.
+inline InitRule init_rule(const TextConfig& c, std::string_view name,
+                          const std::vector<std::int64_t>& shape) {
+  if (name.ends_with("layer_scalar")) return {InitRule::Uniform, 0.5, 1.0};
+  if (shape.size() <= 1) return {InitRule::NearOne, 0.1, 0.5};
+  if (name == "embed_tokens.weight")
+    return {InitRule::Normal, 1.0 / std::sqrt(double(c.hidden_size))};
+  if (name == "embed_tokens_per_layer.weight")
+    return {InitRule::Normal, 1.0 / std::sqrt(double(c.hidden_size_per_layer_input))};
+  return {InitRule::Normal, 1.0 / std::sqrt(static_cast<double>(shape.back()))};
+}
+
+namespace detail {
+
+inline constexpr std::size_t init_block = 4096;  // elements per independent random stream
+
+/// The generator of block `block` of the tensor with key `key` (= fnv1a64(full name)).
+constexpr Xoshiro256 init_stream(std::uint64_t seed, std::uint64_t key, std::uint64_t block) {
+  std::uint64_t s = seed;
+  std::uint64_t mixed = splitmix64(s) ^ key;
+  mixed = splitmix64(mixed) ^ block;
+  return Xoshiro256(splitmix64(mixed));
+}
+
+constexpr double draw(Xoshiro256& g, const InitRule& r) {
+  switch (r.kind) {
+    case InitRule::Normal:
+      return g.normal() * r.a;
+    case InitRule::NearOne: {
+      const double u = r.a + (r.b - r.a) * g.uniform();
+      return (g() >> 63) ? 1.0 + u : 1.0 - u;
+    }
+    case InitRule::Uniform:
+      return r.a + (r.b - r.a) * g.uniform();
+  }
+  return 0;
+}
+
+/// Elements [first, first + n) of a tensor, as doubles.
+inline void random_values(std::uint64_t seed, std::uint64_t key, const InitRule& rule,
+                          std::size_t first, std::size_t n, double* out) {
+  std::size_t i = first;
+  const std::size_t end = first + n;
+  while (i < end) {
+    const std::size_t block = i / init_block;
+    Xoshiro256 g = init_stream(seed, key, block);
+    const std::size_t block_end = std::min(end, (block + 1) * init_block);
+    for (std::size_t k = block * init_block; k < i; ++k) draw(g, rule);  // skip to i
+    for (; i < block_end; ++i) out[i - first] = draw(g, rule);
+  }
+}
+
+/// Writes doubles as dtype (little-endian bytes).
+inline void store_as(DType dtype, const double* v, std::size_t n, std::byte* out) {
+  auto put = [&](auto x, std::size_t i) { std::memcpy(out + i * sizeof(x), &x, sizeof(x)); };
+  for (std::size_t i = 0; i < n; ++i) {
+    switch (dtype) {
+      case DType::F64:
+        put(v[i], i);
+        break;
+      case DType::F32:
+        put(static_cast<float>(v[i]), i);
+        break;
+      case DType::F16:
+        put(Eigen::half(static_cast<float>(v[i])), i);
+        break;
+      case DType::BF16:
+        put(Eigen::bfloat16(static_cast<float>(v[i])), i);
+        break;
+      default:
+        fail("random init: dtype ", dtype_name(dtype), " is not a floating type");
+    }
+  }
+}
+
+}  // namespace detail
+
+/// The values of a random tensor (tests and small tensors; large ones stream through
+/// random_text_tensors). `full_name` keys the stream, `name` (without prefix) picks the rule.
+inline std::vector<double> random_tensor_values(const TextConfig& c, std::uint64_t seed,
+                                                const std::string& prefix, const TensorSpec& t) {
+  std::size_t n = 1;
+  for (auto d : t.shape) n *= static_cast<std::size_t>(d);
+  std::vector<double> v(n);
+  detail::random_values(seed, fnv1a64(prefix + t.name), init_rule(c, t.name, t.shape), 0, n,
+                        v.data());
+  return v;
+}
+
+struct RandomInitOptions {
+  std::uint64_t seed = 0;
+  DType dtype = DType::BF16;                     // the releases are bf16
+  std::string prefix = "model.language_model.";  // Gemma4ForConditionalGeneration names
+  unsigned threads = 0;                          // 0: hardware concurrency
+};
+
+/// Every tensor of expected_text_tensors(c) as a streaming TensorWrite of random values.
+inline std::vector<TensorWrite> random_text_tensors(const TextConfig& c,
+                                                    const RandomInitOptions& o = {}) {
+  if (!dtype_is_floating(o.dtype))
+    detail::fail("random init: dtype must be floating, got ", dtype_name(o.dtype));
+  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<TensorWrite> out;
+  for (const TensorSpec& t : expected_text_tensors(c)) {
+    TensorWrite w{o.prefix + t.name, o.dtype, t.shape, {}};
+    const std::uint64_t key = fnv1a64(w.name);
+    const InitRule rule = init_rule(c, t.name, t.shape);
+    const std::uint64_t seed = o.seed;
+    const DType dtype = o.dtype;
+    w.fill = [seed, key, rule, dtype, threads](std::size_t first, std::span<std::byte> bytes) {
+      const std::size_t esize = dtype_size(dtype);
+      const std::size_t n = bytes.size() / esize;
+      // Split at block boundaries so no thread regenerates another's prefix.
+      const std::size_t blocks = (n + detail::init_block - 1) / detail::init_block;
+      const std::size_t per = (blocks + threads - 1) / threads * detail::init_block;
+      auto work = [&](std::size_t b, std::size_t e) {
+        std::vector<double> buf(std::min<std::size_t>(e - b, 1u << 16));
+        for (std::size_t i = b; i < e; i += buf.size()) {
+          const std::size_t m = std::min(buf.size(), e - i);
+          detail::random_values(seed, key, rule, first + i, m, buf.data());
+          detail::store_as(dtype, buf.data(), m, bytes.data() + i * esize);
+        }
+      };
+      if (threads <= 1 || n < 4 * detail::init_block) return work(0, n);
+      std::vector<std::thread> pool;
+      for (std::size_t b = 0; b < n; b += per) pool.emplace_back(work, b, std::min(n, b + per));
+      for (auto& th : pool) th.join();
+    };
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+/// c with its first k layers: layer types kept (the last forced to full attention, as HF
+/// requires), num_kv_shared_layers scaled by k / L and lowered until every shared layer has a
+/// non-shared source of its type. k >= L returns c.
+inline TextConfig with_layers(TextConfig c, int k) {
+  if (k <= 0) detail::fail("--layers must be positive, got ", k);
+  if (k >= c.num_hidden_layers) return c;
+  const int L = c.num_hidden_layers;
+  c.num_hidden_layers = k;
+  c.layer_types[static_cast<std::size_t>(k - 1)] = LayerType::Full;
+  int shared = static_cast<int>(std::lround(double(c.num_kv_shared_layers) * k / L));
+  for (c.num_kv_shared_layers = std::min(shared, k - 1); c.num_kv_shared_layers > 0;
+       --c.num_kv_shared_layers)
+    if (config_errors(c).empty()) break;
+  return c;
+}
+
+/// Writes config.json (hub form) and random weights for c into dir. Returns the files written.
+inline std::vector<std::filesystem::path> write_random_checkpoint(const std::filesystem::path& dir,
+                                                                  const TextConfig& c,
+                                                                  const RandomInitOptions& o = {},
+                                                                  WriteOptions w = {}) {
+  validate(c, "random init config");
+  auto files = write_checkpoint(dir, random_text_tensors(c, o), w);
+  const char* dtype = o.dtype == DType::BF16  ? "bfloat16"
+                      : o.dtype == DType::F16 ? "float16"
+                      : o.dtype == DType::F64 ? "float64"
+                                              : "float32";
+  const std::filesystem::path config = dir / "config.json";
+  std::ofstream out(config, std::ios::binary);
+  out << hub_config_to_json(c, {}, dtype).dump(2) << "\n";
+  if (!out) detail::fail(config.string(), ": cannot write");
+  files.push_back(config);
+  return files;
+}
+
+}  // namespace gemma4

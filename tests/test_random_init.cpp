@@ -1,0 +1,259 @@
+// Tests of gemma4/random_init.hpp: the generators against their reference outputs, the value
+// distributions, determinism across chunking and threads, pinned bytes (the same on every
+// compiler), and a full-vocabulary E2B-shaped checkpoint with 2 layers that loads, runs a forward
+// and has exactly the spec's tensor table.
+#include "gemma4/random_init.hpp"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gemma4/checkpoint.hpp"
+#include "gemma4/text_model.hpp"
+#include "gemma4/variants.hpp"
+
+namespace fs = std::filesystem;
+using gemma4::DType;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path = fs::temp_directory_path() / ("gemma4_test_random_init_" + std::to_string(::getpid()) +
+                                        "_" + std::to_string(counter++));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::uint64_t hash_bytes(std::span<const std::byte> b) {
+  return gemma4::fnv1a64(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+}
+
+}  // namespace
+
+TEST_CASE("splitmix64 and xoshiro256** reproduce their reference outputs") {
+  std::uint64_t s = 0;
+  CHECK(gemma4::splitmix64(s) == 0xE220A8397B1DCDAFull);  // Vigna's splitmix64.c, seed 0
+  CHECK(gemma4::splitmix64(s) == 0x6E789E6AA1B965F4ull);
+  // xoshiro256starstar.c from state {1, 2, 3, 4}.
+  auto g = gemma4::Xoshiro256::from_state(1, 2, 3, 4);
+  CHECK(g() == 11520u);
+  CHECK(g() == 0u);
+  CHECK(g() == 1509978240u);
+  CHECK(g() == 1215971899390074240ull);
+  CHECK(gemma4::fnv1a64("") == 0xCBF29CE484222325ull);
+  CHECK(gemma4::fnv1a64("a") == 0xAF63DC4C8601EC8Cull);
+}
+
+TEST_CASE("normal() has mean 0, variance 1 and support +-6; uniform() is in [0, 1)") {
+  gemma4::Xoshiro256 g(42);
+  double sum = 0, sq = 0, lo = 0, hi = 0;
+  const int n = 1'000'000;
+  for (int i = 0; i < n; ++i) {
+    const double x = g.normal();
+    sum += x, sq += x * x, lo = std::min(lo, x), hi = std::max(hi, x);
+  }
+  CHECK(std::abs(sum / n) < 0.005);
+  CHECK(std::abs(sq / n - 1.0) < 0.01);
+  CHECK(lo >= -6.0);
+  CHECK(hi <= 6.0);
+  CHECK(lo < -4.0);  // tails are there
+  double umin = 1, umax = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const double u = g.uniform();
+    umin = std::min(umin, u), umax = std::max(umax, u);
+  }
+  CHECK(umin >= 0.0);
+  CHECK(umax < 1.0);
+  CHECK(umin < 1e-3);
+  CHECK(umax > 1 - 1e-3);
+}
+
+TEST_CASE("rules: scales by fan-in, norms away from 1, layer_scalar in [0.5, 1]") {
+  const gemma4::TextConfig c = gemma4::E2B::text;
+  using V = std::vector<std::int64_t>;
+  CHECK(gemma4::init_rule(c, "embed_tokens.weight", V{262144, 1536}).a ==
+        doctest::Approx(1 / std::sqrt(1536.0)));
+  CHECK(gemma4::init_rule(c, "embed_tokens_per_layer.weight", V{262144, 8960}).a ==
+        doctest::Approx(1 / 16.0));
+  CHECK(gemma4::init_rule(c, "layers.0.mlp.down_proj.weight", V{1536, 6144}).a ==
+        doctest::Approx(1 / std::sqrt(6144.0)));
+  CHECK(gemma4::init_rule(c, "layers.0.layer_scalar", V{1}).kind == gemma4::InitRule::Uniform);
+  CHECK(gemma4::init_rule(c, "norm.weight", V{1536}).kind == gemma4::InitRule::NearOne);
+
+  const auto norm = gemma4::random_tensor_values(c, 7, "p.", {"norm.weight", V{1536}});
+  int above = 0;
+  for (double w : norm) {
+    CHECK(std::abs(w - 1.0) >= 0.1);
+    CHECK(std::abs(w - 1.0) <= 0.5);
+    above += w > 1;
+  }
+  CHECK(above > 600);  // both sides of 1
+  CHECK(above < 936);
+  for (int i = 0; i < 20; ++i) {
+    const auto s = gemma4::random_tensor_values(
+        c, 7, "p.", {"layers." + std::to_string(i) + ".layer_scalar", V{1}});
+    CHECK(s[0] >= 0.5);
+    CHECK(s[0] <= 1.0);
+  }
+  const auto w =
+      gemma4::random_tensor_values(c, 7, "p.", {"layers.0.mlp.down_proj.weight", V{64, 6144}});
+  double sq = 0;
+  for (double x : w) sq += x * x;
+  CHECK(sq / double(w.size()) == doctest::Approx(1.0 / 6144).epsilon(0.02));
+}
+
+TEST_CASE("values depend only on (seed, name, index): chunks, threads, other tensors") {
+  gemma4::TextConfig c = gemma4::with_layers(gemma4::E2B::text, 2);
+  c.vocab_size = c.vocab_size_per_layer_input = 512;
+  gemma4::RandomInitOptions one{.seed = 3, .dtype = DType::F32, .threads = 1};
+  gemma4::RandomInitOptions three = one;
+  three.threads = 3;
+  auto a = gemma4::random_text_tensors(c, one);
+  auto b = gemma4::random_text_tensors(c, three);
+  REQUIRE(a.size() == b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    CAPTURE(a[k].name);
+    const std::size_t n = a[k].nbytes();
+    std::vector<std::byte> whole(n), pieces(n), threaded(n);
+    a[k].fill(0, whole);
+    b[k].fill(0, threaded);
+    CHECK(whole == threaded);
+    // Odd-sized pieces that straddle the 4096-element blocks.
+    const std::size_t step = 4 * 1237;
+    for (std::size_t pos = 0; pos < n; pos += step)
+      a[k].fill(pos / 4, std::span(pieces).subspan(pos, std::min(step, n - pos)));
+    CHECK(whole == pieces);
+  }
+  // A different seed changes everything; the same name keys the same stream.
+  auto d = gemma4::random_text_tensors(c, {.seed = 4, .dtype = DType::F32});
+  std::vector<std::byte> x(a[0].nbytes()), y(x.size());
+  a[0].fill(0, x);
+  d[0].fill(0, y);
+  CHECK(x != y);
+}
+
+TEST_CASE("pinned output: identical bytes on every compiler and platform") {
+  // If this fails, random checkpoints no longer match the ones other runtimes were tested with.
+  const gemma4::TextConfig c = gemma4::with_layers(gemma4::E2B::text, 2);
+  using V = std::vector<std::int64_t>;
+  const auto v = gemma4::random_tensor_values(c, 1, "model.language_model.",
+                                              {"layers.0.self_attn.q_proj.weight", V{2, 4}});
+  std::map<std::string, std::uint64_t> hashes;
+  for (DType dt : {DType::F32, DType::BF16}) {
+    auto ts = gemma4::random_text_tensors(c, {.seed = 1, .dtype = dt});
+    for (auto& t : ts) {
+      if (t.name != "model.language_model.layers.1.self_attn.k_norm.weight" &&
+          t.name != "model.language_model.layers.0.mlp.gate_proj.weight")
+        continue;
+      std::vector<std::byte> bytes(t.nbytes());
+      t.fill(0, bytes);
+      hashes[t.name + "/" + std::string(gemma4::dtype_name(dt))] = hash_bytes(bytes);
+    }
+  }
+  CHECK(v[0] == -0x1.9ffcp-2);  // N(0,1) * 1/sqrt(4): a multiple of 2^-18
+  CHECK(v[1] == -0x1.2ae2p-1);
+  CHECK(hashes.at("model.language_model.layers.0.mlp.gate_proj.weight/F32") ==
+        11851121018861820433ull);
+  CHECK(hashes.at("model.language_model.layers.0.mlp.gate_proj.weight/BF16") ==
+        2467913995500103828ull);
+  CHECK(hashes.at("model.language_model.layers.1.self_attn.k_norm.weight/F32") ==
+        91879268806830179ull);
+}
+
+TEST_CASE("with_layers keeps a valid config and lowers KV sharing as needed") {
+  const auto e2b = gemma4::with_layers(gemma4::E2B::text, 2);
+  CHECK(e2b.num_hidden_layers == 2);
+  CHECK(e2b.layer_type(0) == gemma4::LayerType::Sliding);
+  CHECK(e2b.layer_type(1) == gemma4::LayerType::Full);
+  CHECK(e2b.num_kv_shared_layers == 0);  // no earlier full layer to share from
+  CHECK(gemma4::config_errors(e2b).empty());
+  const auto e2b10 = gemma4::with_layers(gemma4::E2B::text, 10);  // [s,s,s,s,f] x 2
+  CHECK(e2b10.num_kv_shared_layers == 5);                         // round(20 * 10 / 35) = 6 -> 5
+  CHECK(gemma4::config_errors(e2b10).empty());
+  CHECK(gemma4::with_layers(gemma4::E2B::text, 35).num_kv_shared_layers == 20);
+  CHECK_THROWS_AS(gemma4::with_layers(gemma4::E2B::text, 0), gemma4::Error);
+}
+
+TEST_CASE("full-vocabulary E2B with 2 layers: spec table, config.json, loads and runs") {
+  TempDir tmp;
+  const gemma4::TextConfig c = gemma4::with_layers(gemma4::E2B::text, 2);
+  gemma4::write_random_checkpoint(tmp.path, c, {.seed = 5, .dtype = DType::BF16});
+
+  // The spec's table (text-decoder §11) for E2B, written out by hand for layers [sliding, full].
+  using V = std::vector<std::int64_t>;
+  const std::string p = "model.language_model.";
+  std::map<std::string, V> want = {
+      {p + "embed_tokens.weight", {262144, 1536}},
+      {p + "embed_tokens_per_layer.weight", {262144, 2 * 256}},
+      {p + "per_layer_model_projection.weight", {2 * 256, 1536}},
+      {p + "per_layer_projection_norm.weight", {256}},
+      {p + "norm.weight", {1536}},
+  };
+  for (int i = 0; i < 2; ++i) {
+    const std::string l = p + "layers." + std::to_string(i) + ".";
+    const std::int64_t d = i == 0 ? 256 : 512;  // head_dim, global_head_dim
+    for (const char* n :
+         {"input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
+          "post_feedforward_layernorm", "post_per_layer_input_norm"})
+      want[l + n + ".weight"] = {1536};
+    want[l + "layer_scalar"] = {1};
+    want[l + "self_attn.q_proj.weight"] = {8 * d, 1536};
+    want[l + "self_attn.q_norm.weight"] = {d};
+    want[l + "self_attn.k_proj.weight"] = {1 * d, 1536};
+    want[l + "self_attn.k_norm.weight"] = {d};
+    want[l + "self_attn.v_proj.weight"] = {1 * d, 1536};
+    want[l + "self_attn.o_proj.weight"] = {1536, 8 * d};
+    want[l + "mlp.gate_proj.weight"] = {6144, 1536};
+    want[l + "mlp.up_proj.weight"] = {6144, 1536};
+    want[l + "mlp.down_proj.weight"] = {1536, 6144};
+    want[l + "per_layer_input_gate.weight"] = {256, 1536};
+    want[l + "per_layer_projection.weight"] = {1536, 256};
+  }
+  const gemma4::Checkpoint ckpt(tmp.path);
+  std::map<std::string, V> got;
+  for (const auto& name : ckpt.names()) {
+    const auto r = ckpt.at(name);
+    CHECK(r.info->dtype == DType::BF16);
+    got[name] = r.info->shape;
+  }
+  CHECK(got == want);
+  CHECK(fs::exists(tmp.path / "model.safetensors"));  // 1.1 GB < 5 GB: one file
+
+  // config.json reads back as the same config.
+  const gemma4::TextConfig back = gemma4::read_text_config(tmp.path);
+  CHECK(gemma4::config_mismatches(c, back).empty());
+
+  // Loads (embeddings mapped) and runs; activations stay O(1).
+  const auto model = gemma4::TextModel<gemma4::Dynamic, float>::load(tmp.path);
+  const std::vector<gemma4::TokenId> ids = {2, 818, 5279, 262143, 100000};
+  double h_max = 0, h_rms = 0;
+  const auto logits =
+      model.forward(ids, gemma4::LogitsFor::All, [&](const gemma4::Tap<float>& tap) {
+        if (tap.name == "last_layer_output") {
+          h_max = tap.values.cwiseAbs().maxCoeff();
+          h_rms = std::sqrt(tap.values.squaredNorm() / double(tap.values.size()));
+        }
+      });
+  REQUIRE(logits.rows() == 5);
+  REQUIRE(logits.cols() == 262144);
+  CHECK(logits.allFinite());
+  MESSAGE("last layer output: rms " << h_rms << ", max " << h_max << "; logits max |.| "
+                                    << logits.cwiseAbs().maxCoeff());
+  CHECK(h_rms > 0.1);
+  CHECK(h_rms < 10);
+  CHECK(logits.cwiseAbs().maxCoeff() > 0.1);  // not collapsed to 0
+}
