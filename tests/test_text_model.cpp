@@ -123,8 +123,8 @@ TEST_CASE("bad input is a gemma4::Error naming the value") {
                        Error);
   // A checkpoint that does not match the compiled variant: every mismatching field is listed.
   using E2BFloat = TextModel<E2B, float>;
-  CHECK_THROWS_WITH_AS(E2BFloat::load(dir),
-                       doctest::Contains("hidden_size: expected 1536, got 64"), Error);
+  CHECK_THROWS_WITH_AS(E2BFloat::load(dir), doctest::Contains("hidden_size: expected 1536, got 64"),
+                       Error);
   try {
     (void)TextModel<E2B, float>::load(dir);
   } catch (const Error& e) {

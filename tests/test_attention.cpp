@@ -1,0 +1,58 @@
+// Tests of gemma4/attention.hpp: masks and head grouping, with values derived by hand.
+#include <gemma4/attention.hpp>
+
+#include "test_support.hpp"
+
+using namespace gemma4;
+
+TEST_CASE("a sliding query at position p sees exactly p-W+1 .. p") {
+  const int W = 4;
+  for (Eigen::Index p = 0; p < 12; ++p)
+    for (Eigen::Index k = 0; k < 12; ++k) {
+      CHECK(attention_allowed(LayerType::Sliding, p, k, W) == (k <= p && k >= p - W + 1));
+      CHECK(attention_allowed(LayerType::Full, p, k, W) == (k <= p));
+    }
+}
+
+TEST_CASE("attention weights: equal scores spread uniformly over the visible keys") {
+  // q = 0 gives every visible key score 0, so the output is the mean of the visible values.
+  // Values: key s has value s (one channel), so the output of query p is the mean position.
+  LayerSpec spec;
+  spec.type = LayerType::Sliding;
+  spec.num_heads = 1;
+  spec.num_kv_heads = 1;
+  spec.head_dim = 2;
+  const int W = 3, S = 8;
+  RowMatrix<double> q = RowMatrix<double>::Zero(S, 2), keys = RowMatrix<double>::Ones(S, 2),
+                    values(S, 2);
+  for (int s = 0; s < S; ++s) values.row(s) << s, 1;
+  const RowMatrix<double> out =
+      scaled_dot_product_attention<double>(q, 0, keys, values, 0, spec, W);
+  for (int p = 0; p < S; ++p) {
+    const int lo = std::max(0, p - W + 1);
+    CHECK(out(p, 0) == doctest::Approx((lo + p) / 2.0));  // mean of lo..p
+    CHECK(out(p, 1) == doctest::Approx(1.0));             // weights sum to 1
+  }
+}
+
+TEST_CASE("scale is 1.0 and GQA maps query head h to KV head h / G") {
+  // Two KV heads, four query heads (G = 2). Keys at positions 0 and 1; query at position 1.
+  LayerSpec spec;
+  spec.type = LayerType::Full;
+  spec.num_heads = 4;
+  spec.num_kv_heads = 2;
+  spec.head_dim = 1;
+  RowMatrix<double> q(1, 4), k(2, 2), v(2, 2);
+  q << 1, 1, 2, 2;
+  k << 0, 0,  // position 0: score 0 for every head
+      1, 1;   // position 1: score q_h * 1
+  v << 10, 20, 30, 40;
+  const RowMatrix<double> out = scaled_dot_product_attention<double>(q, 1, k, v, 0, spec, 100);
+  // head 0, 1 use KV head 0; scores (0, 1): weights (1, e) / (1 + e) -- no 1/sqrt(d) scaling.
+  const double e1 = std::exp(1.0), e2 = std::exp(2.0);
+  CHECK(out(0, 0) == doctest::Approx((10 + 30 * e1) / (1 + e1)));
+  CHECK(out(0, 1) == doctest::Approx((10 + 30 * e1) / (1 + e1)));
+  // heads 2, 3 use KV head 1 with scores (0, 2).
+  CHECK(out(0, 2) == doctest::Approx((20 + 40 * e2) / (1 + e2)));
+  CHECK(out(0, 3) == doctest::Approx((20 + 40 * e2) / (1 + e2)));
+}

@@ -1,0 +1,39 @@
+// Tests of gemma4/linear.hpp: y = x W^T, in every storage type, with the block widening path.
+#include <gemma4/linear.hpp>
+
+#include "test_support.hpp"
+
+using namespace gemma4;
+
+TEST_CASE("linear computes x W^T for a [out, in] weight") {
+  RowMatrix<double> w(2, 3), x(1, 3);
+  w << 1, 2, 3, 4, 5, 6;
+  x << 1, 0, -1;
+  const RowMatrix<double> y = linear<double>(x, Weight<double>::owned(w));
+  CHECK(y(0, 0) == -2);  // 1 - 3
+  CHECK(y(0, 1) == -2);  // 4 - 6
+}
+
+TEST_CASE_TEMPLATE("narrow weights are widened block by block and accumulate in float", T,
+                   Eigen::bfloat16, Eigen::half) {
+  // 600 rows cross the 256-row widening blocks; the values are exactly representable in T
+  // (small integers), so the result must equal the double product exactly.
+  RowMatrix<double> w(600, 5);
+  for (Eigen::Index r = 0; r < w.rows(); ++r)
+    for (Eigen::Index c = 0; c < w.cols(); ++c) w(r, c) = static_cast<double>((r * 7 + c) % 13 - 6);
+  RowMatrix<float> x = RowMatrix<float>::Constant(2, 5, 0.5f);
+  x(1, 2) = 3;
+  const RowMatrix<float> y = linear<float>(x, Weight<T>::owned(w.cast<T>()));
+  const RowMatrix<double> ref = x.cast<double>() * w.transpose();
+  test::check_tensor("y", y.cast<double>(), ref, 0.0);
+}
+
+TEST_CASE("raw weights of another dtype are read through T") {
+  // A float weight 1 + 2^-12 read as bfloat16 (8 significant bits) becomes 1.
+  const std::vector<float> raw = {1.0f + 1.0f / 4096, 2.0f};
+  Weight<Eigen::bfloat16> w(reinterpret_cast<const std::byte*>(raw.data()), DType::F32, 1, 2,
+                            nullptr);
+  const RowVector<float> row = w.row_as<float>(0);
+  CHECK(row[0] == 1.0f);
+  CHECK(row[1] == 2.0f);
+}

@@ -1,0 +1,43 @@
+// Tests of gemma4/rms_norm.hpp and gemma4/activation.hpp with values derived by hand.
+#include <gemma4/activation.hpp>
+#include <gemma4/rms_norm.hpp>
+
+#include "test_support.hpp"
+
+using namespace gemma4;
+
+TEST_CASE("RMSNorm divides by the root mean square and multiplies by w, not 1 + w") {
+  RowMatrix<double> x(1, 2);
+  x << 3, 4;  // mean square (9 + 16) / 2 = 12.5
+  Vector<double> w(2);
+  w << 2, 0.5;
+  const double eps = 1e-6, s = 1 / std::sqrt(12.5 + eps);
+  const RowMatrix<double> y = rms_norm<double>(x, w, eps);
+  CHECK(y(0, 0) == doctest::Approx(3 * s * 2));
+  CHECK(y(0, 1) == doctest::Approx(4 * s * 0.5));
+  const RowMatrix<double> plain = rms_norm<double>(x, eps);  // v_norm, router.norm
+  CHECK(plain(0, 0) == doctest::Approx(3 * s));
+}
+
+TEST_CASE("per-head RMSNorm normalises each head of a row separately with one shared weight") {
+  RowMatrix<double> x(1, 4);
+  x << 1, 1, 10, 10;  // two heads of d = 2, rms 1 and 10
+  Vector<double> w(2);
+  w << 1, 3;
+  rms_norm_heads_in_place<double>(x, 2, w, 0.0);
+  CHECK(x(0, 0) == doctest::Approx(1));
+  CHECK(x(0, 1) == doctest::Approx(3));
+  CHECK(x(0, 2) == doctest::Approx(1));
+  CHECK(x(0, 3) == doctest::Approx(3));
+}
+
+TEST_CASE("gelu_tanh matches its formula and its limits") {
+  Eigen::ArrayXd x(4);
+  x << -10, 0, 1, 10;
+  const Eigen::ArrayXd y = gelu_tanh(x);
+  CHECK(y[0] == doctest::Approx(0).epsilon(1e-12));  // -> 0 for large negative x
+  CHECK(y[1] == 0);
+  const double k = std::sqrt(2 / std::numbers::pi);
+  CHECK(y[2] == doctest::Approx(0.5 * (1 + std::tanh(k * 1.044715))));
+  CHECK(y[3] == doctest::Approx(10));  // -> x for large x
+}
