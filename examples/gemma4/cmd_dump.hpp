@@ -9,8 +9,7 @@
 
 #include <iostream>
 
-#include <gemma4/checkpoint_writer.hpp>
-#include <gemma4/text_model.hpp>
+#include <gemma4/golden.hpp>
 
 #include "cli_common.hpp"
 
@@ -18,28 +17,8 @@ namespace gemma4::cli {
 
 template <class T>
 void dump_model(const std::string& dir, const std::vector<TokenId>& ids, const std::string& out) {
-  using C = compute_t<T>;
   const auto model = TextModel<Dynamic, T>::load(dir);
-  std::vector<TensorWrite> tensors;
-  std::vector<std::int64_t> id_values(ids.begin(), ids.end());
-  tensors.push_back(
-      tensor_from<std::int64_t>("input_ids", {static_cast<std::int64_t>(ids.size())}, id_values));
-  model.forward(ids, LogitsFor::All, [&](const Tap<C>& tap) {
-    const auto n = static_cast<std::size_t>(tap.values.size());
-    if (tap.integer) {
-      std::vector<std::int64_t> v(n);
-      for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int64_t>(tap.values.data()[i]);
-      tensors.push_back(tensor_from<std::int64_t>(std::string(tap.name), tap.shape, std::move(v)));
-    } else {
-      std::vector<double> v(n);
-      for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(tap.values.data()[i]);
-      tensors.push_back(tensor_from<double>(std::string(tap.name), tap.shape, std::move(v)));
-    }
-  });
-  write_safetensors(out, std::move(tensors),
-                    {{"format", "pt"},
-                     {"producer", "gemma4 dump"},
-                     {"dtype", std::string(NumberTraits<T>::name)}});
+  dump_taps(model, ids, out, {{"dtype", std::string(NumberTraits<T>::name)}, {"model", dir}});
   std::cout << "wrote " << out << "\n";
 }
 

@@ -11,6 +11,10 @@
 // Keys of stages this library cannot produce yet (vision, audio, multimodal merge) are reported
 // as unsupported and make the verification fail; inputs and debugging aids are not checked.
 // This is the engine of `gemma4 verify` and of the golden tests.
+//
+// dump_taps() is the other direction: it runs any model on given ids and writes every tap in the
+// same format (F64, I64 for integers, plus input_ids), so another runtime can be checked against
+// us layer by layer (`gemma4 dump`).
 #pragma once
 
 #include <algorithm>
@@ -20,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "gemma4/checkpoint_writer.hpp"
 #include "gemma4/safetensors.hpp"
 #include "gemma4/text_model.hpp"
 
@@ -202,6 +207,31 @@ VerifyReport verify_fixture(const std::filesystem::path& dir) {
                                            it->second.values, exact ? 0 : bound));
   }
   return report;
+}
+
+/// Runs `model` on ids and writes input_ids and every tap to `out` in the golden format.
+template <class Model>
+void dump_taps(const Model& model, std::span<const TokenId> ids, const std::filesystem::path& out,
+               std::map<std::string, std::string> metadata = {}) {
+  using C = typename Model::Compute;
+  std::vector<TensorWrite> tensors;
+  tensors.push_back(tensor_from<std::int64_t>("input_ids", {static_cast<std::int64_t>(ids.size())},
+                                              std::vector<std::int64_t>(ids.begin(), ids.end())));
+  model.forward(ids, LogitsFor::All, [&](const Tap<C>& tap) {
+    const auto n = static_cast<std::size_t>(tap.values.size());
+    if (tap.integer) {
+      std::vector<std::int64_t> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int64_t>(tap.values.data()[i]);
+      tensors.push_back(tensor_from<std::int64_t>(std::string(tap.name), tap.shape, std::move(v)));
+    } else {
+      std::vector<double> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(tap.values.data()[i]);
+      tensors.push_back(tensor_from<double>(std::string(tap.name), tap.shape, std::move(v)));
+    }
+  });
+  metadata.emplace("format", "pt");
+  metadata.emplace("producer", "gemma4 dump");
+  write_safetensors(out, std::move(tensors), metadata);
 }
 
 /// Fixture folders under `root`: every sub-folder holding golden.safetensors, sorted.
