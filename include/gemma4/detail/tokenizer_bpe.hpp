@@ -13,9 +13,10 @@
 //   consumed, has no right neighbour, or the pair now there does not merge to the candidate's
 //   piece id; stale candidates are dropped. After a merge only the two new pairs around the merged
 //   symbol are pushed. O(n log n) per word.
-//   HF judges staleness by the merged piece id rather than the rank. That is the same test: the
-//   left symbol keeps its start position and only grows, so a pair spelling the same merged text
-//   at the same position is the same pair.
+//   HF judges staleness by looking the current pair up again and comparing merged piece ids; we
+//   compare the pair itself, which saves a hash probe and is the same test: the left symbol keeps
+//   its start position and only grows, so a pair spelling the same merged text at the same
+//   position is the same pair.
 #pragma once
 
 #include <algorithm>
@@ -113,8 +114,9 @@ struct BpeScratch {
   };
   struct Candidate {
     std::int32_t rank;
-    std::int32_t pos;  // index of the left symbol
-    TokenId id;        // merged piece
+    std::int32_t pos;     // index of the left symbol
+    TokenId left, right;  // the pair when it was pushed
+    TokenId id;           // merged piece
   };
   std::vector<Symbol> symbols;
   std::vector<Candidate> heap;
@@ -137,7 +139,7 @@ inline void bpe_merge(std::vector<TokenId>& word, const MergeTable& merges, BpeS
   const auto push = [&](std::int32_t pos, TokenId a, TokenId b) {
     const MergeTable::Value v = merges.find(a, b);
     if (v.rank < 0) return;
-    heap.push_back({v.rank, pos, v.id});
+    heap.push_back({v.rank, pos, a, b, v.id});
     std::push_heap(heap.begin(), heap.end(), later);
   };
   for (std::int32_t i = 0; i + 1 < n; ++i) push(i, sym[i].id, sym[i + 1].id);
@@ -150,7 +152,7 @@ inline void bpe_merge(std::vector<TokenId>& word, const MergeTable& merges, BpeS
     if (!left.alive || left.next < 0) continue;
     const std::int32_t right_pos = left.next;
     auto& right = sym[right_pos];
-    if (merges.find(left.id, right.id).id != top.id) continue;  // stale
+    if (left.id != top.left || right.id != top.right) continue;  // stale: the pair changed
     left.id = top.id;
     left.next = right.next;
     right.alive = false;
