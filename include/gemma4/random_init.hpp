@@ -174,24 +174,23 @@ inline void random_values(std::uint64_t seed, std::uint64_t key, const InitRule&
 
 /// Writes doubles as dtype (little-endian bytes).
 inline void store_as(DType dtype, const double* v, std::size_t n, std::byte* out) {
-  auto put = [&](auto x, std::size_t i) { std::memcpy(out + i * sizeof(x), &x, sizeof(x)); };
-  for (std::size_t i = 0; i < n; ++i) {
-    switch (dtype) {
-      case DType::F64:
-        put(v[i], i);
-        break;
-      case DType::F32:
-        put(static_cast<float>(v[i]), i);
-        break;
-      case DType::F16:
-        put(Eigen::half(static_cast<float>(v[i])), i);
-        break;
-      case DType::BF16:
-        put(Eigen::bfloat16(static_cast<float>(v[i])), i);
-        break;
-      default:
-        fail("random init: dtype ", dtype_name(dtype), " is not a floating type");
+  auto put = [&](auto convert) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto x = convert(v[i]);
+      std::memcpy(out + i * sizeof(x), &x, sizeof(x));
     }
+  };
+  switch (dtype) {
+    case DType::F64:
+      return put([](double x) { return x; });
+    case DType::F32:
+      return put([](double x) { return static_cast<float>(x); });
+    case DType::F16:
+      return put([](double x) { return Eigen::half(static_cast<float>(x)); });
+    case DType::BF16:
+      return put([](double x) { return Eigen::bfloat16(static_cast<float>(x)); });
+    default:
+      fail("random init: dtype ", dtype_name(dtype), " is not a floating type");
   }
 }
 
