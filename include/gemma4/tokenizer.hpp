@@ -14,7 +14,8 @@
 //   5. BPE: repeatedly merge the adjacent pair with the lowest rank in `model.merges` (ties:
 //      leftmost) until no pair has a rank (detail/tokenizer_bpe.hpp; a heap over candidate pairs
 //      and a linked list of symbols, O(n log n) per word).
-// No <bos> is ever added: BOS is the caller's decision (§5).
+// No <bos> is ever added: BOS is the caller's decision (§5); the file's post_processor (Gemma 3's
+// TemplateProcessing "<bos> $A") is ignored, as are truncation and padding.
 //
 // Decoding (§1.3, HF decoder `Sequence[Replace("▁" -> " "), ByteFallback, Fuse]`): piece text
 // with "▁" -> " "; each maximal run of byte pieces `<0xHH>` is joined into bytes; a run that is
@@ -85,10 +86,9 @@ inline std::optional<unsigned char> byte_piece_value(std::string_view piece) {
   return static_cast<unsigned char>(hi * 16 + lo);
 }
 
-/// Replaces every occurrence of `from` in `s` by `to`.
-inline std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
-  std::string out;
-  out.reserve(s.size());
+/// Appends s with every occurrence of `from` replaced by `to` to `out` (which must not alias s).
+inline void append_replaced(std::string_view s, std::string_view from, std::string_view to,
+                            std::string& out) {
   std::size_t pos = 0;
   while (true) {
     const std::size_t hit = from.empty() ? std::string_view::npos : s.find(from, pos);
@@ -98,6 +98,13 @@ inline std::string replace_all(std::string_view s, std::string_view from, std::s
     pos = hit + from.size();
   }
   out.append(s.substr(pos));
+}
+
+/// Replaces every occurrence of `from` in `s` by `to`.
+inline std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
+  std::string out;
+  out.reserve(s.size());
+  append_replaced(s, from, to, out);
   return out;
 }
 
@@ -230,7 +237,7 @@ class Tokenizer {
 
  private:
   struct Scratch {
-    std::string normalized;
+    std::string normalized, renormalized;  // normaliser output (two buffers for chained steps)
     std::vector<TokenId> word;
     detail::BpeScratch bpe;
   };
@@ -271,10 +278,11 @@ class Tokenizer {
     return v->get<std::string>();
   }
 
-  bool bool_field(const nlohmann::json& obj, const char* key, bool fallback) const {
+  bool bool_field(const nlohmann::json& obj, const char* key, bool fallback,
+                  std::string_view where = "model") const {
     const nlohmann::json* v = member(obj, key);
     if (!v) return fallback;
-    if (!v->is_boolean()) fail("field ", key, " must be true or false");
+    if (!v->is_boolean()) fail(where, ".", key, " = ", v->dump(), " must be true or false");
     return v->get<bool>();
   }
 
@@ -407,7 +415,7 @@ class Tokenizer {
       const std::string content = string_field(t, "content", where.c_str());
       if (content.empty()) fail(where, ": empty content");
       for (const char* flag : {"single_word", "lstrip", "rstrip", "normalized"})
-        if (bool_field(t, flag, false))
+        if (bool_field(t, flag, false, where))
           fail(where, " (\"", content, "\"): ", flag, " = true is not supported");
       if (const auto it = piece_to_id_.find(content); it != piece_to_id_.end()) {
         if (it->second != id)
@@ -421,7 +429,7 @@ class Tokenizer {
         fail(where, " (\"", content, "\") has id ", id, ", which is neither its model.vocab id ",
              "nor the next free id ", pieces_.size());
       }
-      special_[static_cast<std::size_t>(id)] = bool_field(t, "special", false);
+      special_[static_cast<std::size_t>(id)] = bool_field(t, "special", false, where);
       added_.add(content, static_cast<TokenId>(id));
     }
   }
@@ -447,7 +455,8 @@ class Tokenizer {
     if (type != "Split") fail("pre_tokenizer type \"", type, "\" is not supported (only Split)");
     split_pattern_ = string_pattern(*p, "pre_tokenizer Split");
     if (split_pattern_.empty()) fail("pre_tokenizer Split: empty pattern");
-    if (bool_field(*p, "invert", false)) fail("pre_tokenizer Split: invert = true not supported");
+    if (bool_field(*p, "invert", false, "pre_tokenizer"))
+      fail("pre_tokenizer Split: invert = true not supported");
     const std::string behavior = string_field(*p, "behavior", "pre_tokenizer Split");
     if (behavior == "Removed") {
       split_behavior_ = SplitBehavior::kRemoved;
@@ -515,12 +524,12 @@ class Tokenizer {
   void encode_segment(std::string_view segment, std::vector<TokenId>& ids, Scratch& s,
                       bool reference) const {
     std::string_view text = segment;
-    if (!normalizer_.empty()) {
-      s.normalized.assign(segment);
-      for (const Replace& r : normalizer_)
-        if (s.normalized.find(r.pattern) != std::string::npos)
-          s.normalized = detail::replace_all(s.normalized, r.pattern, r.content);
-      text = s.normalized;
+    for (const Replace& r : normalizer_) {
+      if (text.find(r.pattern) == std::string_view::npos) continue;
+      std::string& out = text.data() == s.normalized.data() ? s.renormalized : s.normalized;
+      out.clear();
+      detail::append_replaced(text, r.pattern, r.content, out);
+      text = out;
     }
     if (split_pattern_.empty()) {
       encode_word(text, ids, s, reference);
@@ -611,6 +620,10 @@ class Tokenizer {
   void append_piece_text(std::string_view piece, std::string& out) const {
     if (decoder_replace_.empty()) {
       out += piece;
+      return;
+    }
+    if (decoder_replace_.size() == 1) {  // Gemma: "▁" -> " ", straight into out
+      detail::append_replaced(piece, decoder_replace_[0].pattern, decoder_replace_[0].content, out);
       return;
     }
     std::string text(piece);
