@@ -37,12 +37,12 @@ class AddedTokenMatcher {
       std::int32_t child = find_child(node, b);
       if (child < 0) {
         child = static_cast<std::int32_t>(nodes_.size());
-        nodes_[node].children.emplace_back(b, child);
+        nodes_[static_cast<std::size_t>(node)].children.emplace_back(b, child);
         nodes_.emplace_back();
       }
       node = child;
     }
-    nodes_[node].id = id;
+    nodes_[static_cast<std::size_t>(node)].id = id;
     first_byte_[static_cast<unsigned char>(text.front())] = true;
   }
 
@@ -55,7 +55,8 @@ class AddedTokenMatcher {
       for (std::size_t i = start; i < text.size(); ++i) {
         node = find_child(node, static_cast<unsigned char>(text[i]));
         if (node < 0) break;
-        if (nodes_[node].id >= 0) best = Match{start, i + 1 - start, nodes_[node].id};
+        if (nodes_[static_cast<std::size_t>(node)].id >= 0)
+          best = Match{start, i + 1 - start, nodes_[static_cast<std::size_t>(node)].id};
       }
       if (best.length > 0) return best;
     }
@@ -68,7 +69,7 @@ class AddedTokenMatcher {
     TokenId id = -1;
   };
   std::int32_t find_child(std::int32_t node, unsigned char b) const {
-    for (const auto& [byte, child] : nodes_[node].children)
+    for (const auto& [byte, child] : nodes_[static_cast<std::size_t>(node)].children)
       if (byte == b) return child;
     return -1;
   }

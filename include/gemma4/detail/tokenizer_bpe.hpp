@@ -126,11 +126,12 @@ struct BpeScratch {
 inline void bpe_merge(std::vector<TokenId>& word, const MergeTable& merges, BpeScratch& scratch) {
   const auto n = static_cast<std::int32_t>(word.size());
   if (n < 2) return;
-  auto& sym = scratch.symbols;
   auto& heap = scratch.heap;
-  sym.resize(word.size());
+  scratch.symbols.resize(word.size());
   heap.clear();
-  for (std::int32_t i = 0; i < n; ++i) sym[i] = {word[i], i - 1, i + 1 < n ? i + 1 : -1, true};
+  BpeScratch::Symbol* sym = scratch.symbols.data();  // [n], indexed by int32 positions
+  const TokenId* ids = word.data();
+  for (std::int32_t i = 0; i < n; ++i) sym[i] = {ids[i], i - 1, i + 1 < n ? i + 1 : -1, true};
 
   // Min-heap on (rank, pos): std heaps are max-heaps, so "less" means "comes out later".
   const auto later = [](const BpeScratch::Candidate& x, const BpeScratch::Candidate& y) {

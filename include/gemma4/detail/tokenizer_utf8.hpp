@@ -67,7 +67,7 @@ inline std::optional<std::size_t> utf8_first_invalid(std::string_view text) {
     // ASCII fast path: 8 bytes at a time.
     while (pos + 8 <= text.size()) {
       std::uint64_t word = 0;
-      for (int i = 0; i < 8; ++i)
+      for (std::size_t i = 0; i < 8; ++i)
         word |= std::uint64_t{static_cast<unsigned char>(text[pos + i])} << (8 * i);
       if (word & 0x8080808080808080ull) break;
       pos += 8;
