@@ -112,6 +112,8 @@ inline std::string replace_all(std::string_view s, std::string_view from, std::s
 
 /// A BPE tokenizer read from a Hugging Face tokenizer.json (the file shipped with every Gemma 4
 /// checkpoint). Immutable after loading; all member functions are const and thread-safe.
+class StreamDecoder;
+
 class Tokenizer {
  public:
   /// Reads and validates `path`. Throws gemma4::Error naming the file on any problem.
@@ -208,20 +210,22 @@ class Tokenizer {
   /// The file or name this tokenizer was loaded from.
   const std::string& source() const { return source_; }
 
-  /// Decoding one id into `out`, with a pending run of byte-piece bytes in `bytes` (building
-  /// block of decode() and StreamDecoder). Returns true if the id was a byte piece (kept pending).
-  bool decode_one(TokenId id, bool skip_special_tokens, std::string& out,
+ private:
+  friend class StreamDecoder;
+
+  /// Decodes one id into `out`; byte pieces go to `bytes`, the pending run, which is flushed into
+  /// `out` by the next non-byte piece (shared by decode() and StreamDecoder).
+  void decode_one(TokenId id, bool skip_special_tokens, std::string& out,
                   std::string& bytes) const {
     check_id(id, "Tokenizer::decode");
     const auto i = static_cast<std::size_t>(id);
-    if (skip_special_tokens && special_[i]) return false;
+    if (skip_special_tokens && special_[i]) return;  // (does not end a byte run, as in HF)
     if (byte_value_[i] >= 0) {
       bytes += static_cast<char>(byte_value_[i]);
-      return true;
+      return;
     }
     flush_bytes(bytes, out);
     append_piece_text(pieces_[i], out);
-    return false;
   }
 
   /// Emits a run of byte-piece bytes: as is if valid UTF-8, else one U+FFFD per byte (HF).
@@ -235,7 +239,6 @@ class Tokenizer {
     bytes.clear();
   }
 
- private:
   struct Scratch {
     std::string normalized, renormalized;  // normaliser output (two buffers for chained steps)
     std::vector<TokenId> word;
