@@ -257,3 +257,59 @@ TEST_CASE("full-vocabulary E2B with 2 layers: spec table, config.json, loads and
   CHECK(h_rms < 10);
   CHECK(logits.cwiseAbs().maxCoeff() > 0.1);  // not collapsed to 0
 }
+
+TEST_CASE("init's tensor table for each full variant matches the spec (names, shapes, count)") {
+  using V = std::vector<std::int64_t>;
+  auto table = [](const gemma4::TextConfig& c) {
+    std::map<std::string, V> t;
+    for (const auto& w : gemma4::random_text_tensors(c, {.seed = 0, .dtype = DType::BF16})) {
+      CHECK(w.dtype == DType::BF16);
+      CHECK(w.name.starts_with("model.language_model."));
+      t[w.name.substr(21)] = w.shape;
+    }
+    return t;
+  };
+  SUBCASE("E2B: 35 layers, 15..34 KV-shared, double-wide MLP there, PLE") {
+    const auto t = table(gemma4::E2B::text);
+    // Per layer: 4 norms, layer_scalar, q_proj, q_norm, o_proj, 3 MLP = 11; + k_proj, k_norm,
+    // v_proj unless KV-shared; + 3 PLE. Model level: embed, PLE table, PLE projection + norm, final
+    // norm.
+    CHECK(t.size() == 5 + 15 * 17 + 20 * 14);
+    CHECK(t.at("embed_tokens_per_layer.weight") == V{262144, 35 * 256});
+    CHECK(t.at("layers.4.self_attn.q_proj.weight") == V{8 * 512, 1536});  // full
+    CHECK(t.at("layers.3.self_attn.k_proj.weight") == V{256, 1536});
+    CHECK(t.count("layers.15.self_attn.k_proj.weight") == 0);
+    CHECK(t.at("layers.14.mlp.gate_proj.weight") == V{6144, 1536});
+    CHECK(t.at("layers.15.mlp.gate_proj.weight") == V{12288, 1536});
+    CHECK(t.count("lm_head.weight") == 0);
+  }
+  SUBCASE("E4B: 42 layers, 24..41 KV-shared, 2 KV heads") {
+    const auto t = table(gemma4::E4B::text);
+    CHECK(t.size() == 5 + 24 * 17 + 18 * 14);
+    CHECK(t.at("embed_tokens.weight") == V{262144, 2560});
+    CHECK(t.at("layers.0.self_attn.v_proj.weight") == V{2 * 256, 2560});
+    CHECK(t.at("layers.5.self_attn.k_proj.weight") == V{2 * 512, 2560});
+    CHECK(t.count("layers.24.self_attn.v_proj.weight") == 0);
+    CHECK(t.at("layers.30.mlp.down_proj.weight") == V{2560, 10240});
+  }
+  SUBCASE("26B-A4B: 30 layers, experts beside the MLP, k_eq_v on full layers") {
+    const auto t = table(gemma4::MoE26B_A4B::text);
+    CHECK(t.size() == 2 + 25 * (11 + 3 + 8) + 5 * (11 + 2 + 8));  // 8 MoE tensors
+    CHECK(t.at("layers.0.experts.gate_up_proj") == V{128, 2 * 704, 2816});
+    CHECK(t.at("layers.0.experts.down_proj") == V{128, 2816, 704});
+    CHECK(t.at("layers.0.router.proj.weight") == V{128, 2816});
+    CHECK(t.at("layers.0.router.per_expert_scale") == V{128});
+    CHECK(t.at("layers.5.self_attn.k_proj.weight") == V{2 * 512, 2816});
+    CHECK(t.count("layers.5.self_attn.v_proj.weight") == 0);
+    CHECK(t.at("layers.0.self_attn.v_proj.weight") == V{8 * 256, 2816});
+    CHECK(t.count("embed_tokens_per_layer.weight") == 0);
+  }
+  SUBCASE("31B: 60 dense layers, k_eq_v full layers with 4 KV heads") {
+    const auto t = table(gemma4::Dense31B::text);
+    CHECK(t.size() == 2 + 50 * 14 + 10 * 13);
+    CHECK(t.at("layers.5.self_attn.k_proj.weight") == V{4 * 512, 5376});
+    CHECK(t.at("layers.0.self_attn.k_proj.weight") == V{16 * 256, 5376});
+    CHECK(t.at("layers.59.self_attn.o_proj.weight") == V{5376, 32 * 512});
+    CHECK(t.at("layers.0.mlp.up_proj.weight") == V{21504, 5376});
+  }
+}
