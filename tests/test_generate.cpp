@@ -381,3 +381,75 @@ TEST_CASE("text conversation: rendered prompts, thought parsing, KeepTokens cach
       full, tok.encode("\n<|turn>user\nok<turn|>\n<|turn>model\n<|channel>thought\n<channel|>"));
   CHECK(k2.ids == gemma4::generate(model, std::span<const TokenId>(full), o).ids);
 }
+
+TEST_CASE("scripted conversation: KeepTokens after <turn|>, and a tool call answered by Rerender") {
+  const auto& tok = toy_tokenizer();
+  using Conv = gemma4::Conversation<ScriptedModel>;
+  GenerateOptions o;
+  o.max_new_tokens = 20;
+
+  SUBCASE("KeepTokens: the next turn follows the <turn|> the model generated") {
+    ScriptedModel model;
+    model.script.assign(200, 0);
+    const auto p1 =
+        tok.encode("<bos><|turn>user\nhi<turn|>\n<|turn>model\n<|channel>thought\n<channel|>");
+    std::vector<TokenId> a1 = tok.encode("ab");
+    a1.push_back(106);
+    std::copy(a1.begin(), a1.end(),
+              model.script.begin() + static_cast<std::ptrdiff_t>(p1.size()) - 1);
+    const auto p2 = concat(concat(p1, a1), tok.encode("\n<|turn>user\nok<turn|>\n<|turn>model\n"
+                                                      "<|channel>thought\n<channel|>"));
+    std::vector<TokenId> a2 = tok.encode("cd");
+    a2.push_back(1);
+    std::copy(a2.begin(), a2.end(),
+              model.script.begin() + static_cast<std::ptrdiff_t>(p2.size()) - 1);
+    Conv conv(model, &tok, {}, Conv::History::KeepTokens);
+    const auto r1 = conv.say("hi", o);
+    CHECK(r1.ids == a1);
+    CHECK(r1.text == "ab");
+    const auto r2 = conv.say("ok", o);
+    CHECK(r2.ids == a2);
+    CHECK(r2.reused_tokens == p1.size() + a1.size() - 1);
+    CHECK(r2.prefill_tokens == p2.size() - r2.reused_tokens);
+    REQUIRE(conv.messages().size() == 4);
+    CHECK(conv.messages()[1].content == "ab");
+    CHECK(conv.messages()[3].content == "cd");
+  }
+
+  SUBCASE("Rerender: a tool call, its result, and the cache kept across the call") {
+    ScriptedModel model;
+    model.script.assign(300, 0);
+    gemma4::ChatOptions chat;
+    chat.empty_thought_when_not_thinking = false;  // E2B conversion-time template
+    const auto p1 = tok.encode("<bos><|turn>user\nhi<turn|>\n<|turn>model\n");
+    std::vector<TokenId> call = tok.encode("<|tool_call>call:f{a:1}<tool_call|>");
+    call.push_back(50);  // <|tool_response>: stop, the caller runs the tool
+    std::copy(call.begin(), call.end(),
+              model.script.begin() + static_cast<std::ptrdiff_t>(p1.size()) - 1);
+    Conv conv(model, &tok, chat);
+    const auto r1 = conv.say("hi", o);
+    CHECK(r1.ids == call);
+    REQUIRE(conv.messages().size() == 2);
+    REQUIRE(conv.messages()[1].tool_calls.size() == 1);
+    CHECK(conv.messages()[1].tool_calls[0].name == "f");
+    CHECK(conv.messages()[1].tool_calls[0].arguments == gemma4::ToolValue::object({{"a", 1}}));
+    // The template renders the call, <|tool_response>response:f{...}<tool_response|>, and no
+    // generation prompt: the rendered ids extend what the model saw, so the cache is kept.
+    const auto p2 = tok.encode(
+        "<bos><|turn>user\nhi<turn|>\n<|turn>model\n<|tool_call>call:f{a:1}<tool_call|>"
+        "<|tool_response>response:f{value:<|\"|>ok<|\"|>}<tool_response|>");
+    std::vector<TokenId> a2 = tok.encode("done");
+    a2.push_back(106);
+    std::copy(a2.begin(), a2.end(),
+              model.script.begin() + static_cast<std::ptrdiff_t>(p2.size()) - 1);
+    gemma4::Message result;
+    result.role = gemma4::Role::Tool;
+    result.name = "f";
+    result.content = "ok";
+    const auto r2 = conv.respond(result, o);
+    CHECK(r2.ids == a2);
+    CHECK(r2.reused_tokens == p1.size() + call.size() - 1);
+    CHECK(r2.text == "done");
+    CHECK(conv.cached_ids().size() == p2.size() + a2.size() - 1);
+  }
+}
