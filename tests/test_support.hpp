@@ -28,15 +28,14 @@ inline std::vector<std::filesystem::path> golden_roots() {
   return roots;
 }
 
-/// The text fixture folders under the golden roots (name starts with "text-").
-inline std::vector<std::filesystem::path> text_fixtures() {
+/// Every fixture folder (holding golden.safetensors) under the golden roots.
+inline std::vector<std::filesystem::path> fixture_dirs() {
   std::vector<std::filesystem::path> out;
   for (const auto& root : golden_roots()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec)) continue;
     for (const auto& e : std::filesystem::directory_iterator(root))
-      if (e.is_directory() && std::filesystem::exists(e.path() / "golden.safetensors") &&
-          e.path().filename().string().starts_with("text-"))
+      if (e.is_directory() && std::filesystem::exists(e.path() / "golden.safetensors"))
         out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());

@@ -150,3 +150,26 @@ TEST_CASE("embedding tables stay memory-mapped; other float32 weights are views 
   const auto as_double = TextModel<Dynamic, double>::load(kE2bTiny);
   CHECK(as_double.weights().embed_tokens.dtype() == DType::F32);
 }
+
+TEST_CASE("tie_word_embeddings = false reads lm_head.weight, and requires it") {
+  const fs::path dir = fs::temp_directory_path() / "gemma4_test_text_weights_untied";
+  const SafetensorsFile src(kE2bTiny / "model.safetensors");
+  // lm_head = the embedding matrix: the logits must equal the tied model's.
+  rewrite_fixture(dir, [](const std::string& n) { return n; }, DType::F32,
+                  {tensor_copy(src, src.at("model.language_model.embed_tokens.weight"), DType::F32,
+                               "lm_head.weight")});
+  auto j = read_json_file(dir / "config.json");
+  j["tie_word_embeddings"] = false;
+  j["text_config"]["tie_word_embeddings"] = false;
+  std::ofstream(dir / "config.json", std::ios::trunc) << j.dump();
+  const std::vector<TokenId> ids = {2, 40, 41};
+  test::check_tensor("logits", TextModel<Dynamic, double>::load(dir).forward(ids),
+                     TextModel<Dynamic, double>::load(kE2bTiny).forward(ids), 0.0);
+  fs::remove(dir / "model.safetensors");
+  rewrite_fixture(
+      dir, [](const std::string& n) { return n; }, DType::F32);
+  std::ofstream(dir / "config.json", std::ios::trunc) << j.dump();
+  CHECK_THROWS_WITH_AS(FloatModel::load(dir), doctest::Contains("missing tensor 'lm_head.weight'"),
+                       Error);
+  fs::remove_all(dir);
+}

@@ -72,6 +72,7 @@ struct TextConfig {
   int top_k_experts = 0;              // K
   int moe_intermediate_size = 0;      // I_moe
   bool bidirectional_vision = false;  // use_bidirectional_attention == "vision"
+  bool tie_word_embeddings = true;    // LM head = embed_tokens (every release); else lm_head
   int pad_token_id = 0;
   int eos_token_id = 1;
   int bos_token_id = 2;
@@ -260,6 +261,7 @@ inline std::vector<std::string> config_mismatches(const TextConfig& expected,
   GEMMA4_FIELD(num_experts);
   GEMMA4_FIELD(top_k_experts);
   GEMMA4_FIELD(moe_intermediate_size);
+  GEMMA4_FIELD(tie_word_embeddings);
   GEMMA4_FIELD(rope_sliding.rope_theta);
   GEMMA4_FIELD(rope_full.rope_theta);
   GEMMA4_FIELD(rope_full.partial_rotary_factor);

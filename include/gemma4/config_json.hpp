@@ -134,6 +134,9 @@ inline TextConfig text_config_from_json(const nlohmann::json& root, std::string_
   if (!bidi.empty() && bidi != "vision")
     detail::fail(where, ": use_bidirectional_attention \"", bidi, "\" is unknown");
   c.bidirectional_vision = bidi == "vision";
+  // Tied unless the text config or the wrapper says otherwise (HF reads the top-level key).
+  c.tie_word_embeddings = json_get<bool>(
+      j, "tie_word_embeddings", json_get<bool>(root, "tie_word_embeddings", true, where), where);
 
   if (c.num_hidden_layers <= 0 || c.num_hidden_layers > kMaxLayers)
     detail::fail(where, ": num_hidden_layers = ", c.num_hidden_layers, " is outside [1, ",
@@ -273,7 +276,7 @@ inline nlohmann::json text_config_to_json(const TextConfig& c) {
   j["pad_token_id"] = c.pad_token_id;
   j["eos_token_id"] = c.eos_token_id;
   j["bos_token_id"] = c.bos_token_id;
-  j["tie_word_embeddings"] = true;
+  j["tie_word_embeddings"] = c.tie_word_embeddings;
   j["rope_parameters"] = {{"sliding_attention", rope(c.rope_sliding)},
                           {"full_attention", rope(c.rope_full)}};
   j["attention_bias"] = false;
@@ -316,7 +319,7 @@ inline nlohmann::json hub_config_to_json(const TextConfig& c, const SpecialToken
   j["eoa_token_index"] = s.eoa_token_id;
   j["audio_token_id"] = s.audio_token_id;
   j["initializer_range"] = 0.02;
-  j["tie_word_embeddings"] = true;
+  j["tie_word_embeddings"] = c.tie_word_embeddings;
   j["dtype"] = dtype;
   return j;
 }

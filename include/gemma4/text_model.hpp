@@ -175,9 +175,9 @@ class TextModel {
     h = rms_norm<C>(std::move(h), weights_.norm, c.rms_norm_eps);
     emit("hidden_states." + std::to_string(L), h);
     if (which == LogitsFor::None) return RowMatrix<C>(0, c.vocab_size);
-    RowMatrix<C> logits = which == LogitsFor::All
-                              ? linear<C>(h, weights_.embed_tokens)
-                              : linear<C>(h.bottomRows(1), weights_.embed_tokens);  // [*, V]
+    const Weight<T>& head = c.tie_word_embeddings ? weights_.embed_tokens : weights_.lm_head;
+    RowMatrix<C> logits =
+        which == LogitsFor::All ? linear<C>(h, head) : linear<C>(h.bottomRows(1), head);  // [*, V]
     if (c.final_logit_softcapping > 0) {
       const C cap = static_cast<C>(c.final_logit_softcapping);
       logits = ((logits.array() / cap).tanh() * cap).matrix();

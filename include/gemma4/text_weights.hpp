@@ -9,7 +9,8 @@
 //   H] per_layer_model_projection.weight [L*P, H]  PLE   ... (the full table:
 //   expected_text_tensors) per_layer_projection_norm.weight [P]        PLE norm.weight [H]
 //
-// Tolerated and ignored: the tied `lm_head.weight` (it must equal embed_tokens in shape) and
+// Tolerated and ignored: the tied `lm_head.weight` (it must equal embed_tokens in shape; it is
+// used only when a config sets tie_word_embeddings = false, which no release does) and
 // the unused k_proj / v_proj / k_norm of KV-shared layers that some released files carry.
 // A missing tensor or a wrong shape is a gemma4::Error naming the tensor, the expected and the
 // actual shape, and the file.
@@ -88,6 +89,7 @@ template <class T>
 struct TextWeights {
   using C = compute_t<T>;
   Weight<T> embed_tokens;  // [V, H]; also the tied LM head
+  Weight<T> lm_head;       // [V, H], only when tie_word_embeddings is false
   std::optional<PleModelWeights<T>> ple;
   Vector<C> norm;  // [H]
   std::vector<DecoderLayerWeights<T>> layers;
@@ -137,6 +139,15 @@ class WeightBinder {
     auto buf = std::make_shared<std::vector<T>>(static_cast<std::size_t>(rows * cols));
     convert<T>(info.dtype, r.file->data(info), buf->data());
     return Weight<T>(buf->data(), rows, cols, buf);
+  }
+
+  /// A [rows, cols] matrix named without the text prefix (the untied lm_head).
+  Weight<T> top_level_matrix(const std::string& name, std::int64_t rows, std::int64_t cols) {
+    const std::string saved = prefix_;
+    prefix_.clear();
+    Weight<T> w = matrix(name, rows, cols);
+    prefix_ = saved;
+    return w;
   }
 
   /// expert e of a packed [E, rows, cols] tensor, each a [rows, cols] Weight.
@@ -219,7 +230,10 @@ TextWeights<T> bind_text_weights(std::shared_ptr<const Checkpoint> ckpt, const T
   const std::int64_t H = c.hidden_size, P = c.hidden_size_per_layer_input, L = c.num_hidden_layers;
   TextWeights<T> w;
   w.embed_tokens = b.matrix("embed_tokens.weight", c.vocab_size, H, /*keep_raw=*/true);
-  b.check_optional("lm_head.weight", {c.vocab_size, H});
+  if (c.tie_word_embeddings)
+    b.check_optional("lm_head.weight", {c.vocab_size, H});
+  else
+    w.lm_head = b.top_level_matrix("lm_head.weight", c.vocab_size, H);
   if (c.has_ple()) {
     w.ple = PleModelWeights<T>{
         b.matrix("embed_tokens_per_layer.weight", c.vocab_size_per_layer_input, L * P, true),
