@@ -375,18 +375,19 @@ class Tokenizer {
     if (!merges || !merges->is_array()) fail("model.merges must be an array");
     merges_.reserve(merges->size());
     std::size_t rank = 0;
+    std::string merged;  // a + b
     for (const auto& m : *merges) {
-      std::string a, b;
+      std::string_view a, b;
       if (m.is_string()) {
-        const auto s = m.get<std::string>();
+        const std::string_view s = m.get_ref<const std::string&>();
         const std::size_t space = s.find(' ');
         if (space == std::string::npos || s.find(' ', space + 1) != std::string::npos)
           fail("model.merges[", rank, "] = ", m.dump(), " is not \"left right\"");
         a = s.substr(0, space);
         b = s.substr(space + 1);
       } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-        a = m[0].get<std::string>();
-        b = m[1].get<std::string>();
+        a = m[0].get_ref<const std::string&>();
+        b = m[1].get_ref<const std::string&>();
       } else {
         fail("model.merges[", rank, "] = ", m.dump(), " is neither \"a b\" nor [\"a\", \"b\"]");
       }
@@ -395,9 +396,10 @@ class Tokenizer {
         fail("model.merges[", rank, "] references unknown piece \"", a, "\"");
       if (ib == piece_to_id_.end())
         fail("model.merges[", rank, "] references unknown piece \"", b, "\"");
-      const auto im = piece_to_id_.find(a + b);
+      merged.assign(a).append(b);
+      const auto im = piece_to_id_.find(merged);
       if (im == piece_to_id_.end())
-        fail("model.merges[", rank, "]: merged piece \"", a + b, "\" is not in model.vocab");
+        fail("model.merges[", rank, "]: merged piece \"", merged, "\" is not in model.vocab");
       merges_.insert(ia->second, ib->second,
                      {static_cast<std::int32_t>(rank), static_cast<TokenId>(im->second)});
       ++rank;
