@@ -1,6 +1,9 @@
 // Tests of gemma4/linear.hpp: y = x W^T, in every storage type, with the block widening path.
 #include <gemma4/linear.hpp>
 
+#include <cstring>
+#include <limits>
+
 #include "test_support.hpp"
 
 using namespace gemma4;
@@ -36,4 +39,21 @@ TEST_CASE("raw weights of another dtype are read through T") {
   const RowVector<float> row = w.row_as<float>(0);
   CHECK(row[0] == 1.0f);
   CHECK(row[1] == 2.0f);
+}
+
+TEST_CASE("the bfloat16 widening shortcut equals Eigen's conversion, bit for bit") {
+  RowMatrix<float> values = RowMatrix<float>::Random(300, 7) * 1000;
+  values(0, 0) = -0.0f;
+  values(0, 1) = std::numeric_limits<float>::infinity();
+  values(0, 2) = std::numeric_limits<float>::denorm_min();
+  const RowMatrix<Eigen::bfloat16> stored = values.cast<Eigen::bfloat16>();
+  const auto w = Weight<Eigen::bfloat16>::owned(stored);
+  const RowMatrix<float> fast = w.rows_as<float>(0, 300);   // the shift path
+  const RowMatrix<float> reference = stored.cast<float>();  // Eigen, one value at a time
+  REQUIRE(fast.size() == reference.size());
+  CHECK(std::memcmp(fast.data(), reference.data(), sizeof(float) * fast.size()) == 0);
+  // The same bytes read by a float model (a bf16 file, float weights) take the same path.
+  Weight<float> raw(reinterpret_cast<const std::byte*>(stored.data()), DType::BF16, 300, 7,
+                    nullptr);
+  CHECK(raw.rows_as<float>(3, 10) == reference.middleRows(3, 10));
 }
