@@ -9,4 +9,4 @@ scripts/configure.sh "$build" "$@" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target gemma4_cli
 set -x
 "$build/bin/gemma4" explain E2B
-"$build/bin/gemma4" verify tests/data/golden/*
+"$build/bin/gemma4" verify tests/data/golden/*/

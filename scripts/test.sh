@@ -11,5 +11,12 @@ cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 jobs=$(nproc)
 scripts/configure.sh "$build" "$@"
-cmake --build "$build" -j "$jobs"
-ctest --test-dir "$build" -j "$jobs" --output-on-failure
+# Keep going past a compile error so that one run shows every broken file and still runs the
+# tests that did build (ctest counts the others as failed); the exit status reports both.
+build_status=0
+cmake --build "$build" -j "$jobs" -- -k 0 || build_status=$?
+ctest --test-dir "$build" -j "$jobs" --output-on-failure || exit $?
+if [ "$build_status" -ne 0 ]; then
+  echo "test.sh: the build failed (see the errors above)" >&2
+  exit "$build_status"
+fi
