@@ -44,42 +44,9 @@ std::uint64_t hash_bytes(std::span<const std::byte> b) {
 
 }  // namespace
 
-TEST_CASE("splitmix64 and xoshiro256** reproduce their reference outputs") {
-  std::uint64_t s = 0;
-  CHECK(gemma4::splitmix64(s) == 0xE220A8397B1DCDAFull);  // Vigna's splitmix64.c, seed 0
-  CHECK(gemma4::splitmix64(s) == 0x6E789E6AA1B965F4ull);
-  // xoshiro256starstar.c from state {1, 2, 3, 4}.
-  auto g = gemma4::Xoshiro256::from_state(1, 2, 3, 4);
-  CHECK(g() == 11520u);
-  CHECK(g() == 0u);
-  CHECK(g() == 1509978240u);
-  CHECK(g() == 1215971899390074240ull);
+TEST_CASE("fnv1a64 reproduces its reference outputs") {
   CHECK(gemma4::fnv1a64("") == 0xCBF29CE484222325ull);
   CHECK(gemma4::fnv1a64("a") == 0xAF63DC4C8601EC8Cull);
-}
-
-TEST_CASE("normal() has mean 0, variance 1 and support +-6; uniform() is in [0, 1)") {
-  gemma4::Xoshiro256 g(42);
-  double sum = 0, sq = 0, lo = 0, hi = 0;
-  const int n = 1'000'000;
-  for (int i = 0; i < n; ++i) {
-    const double x = g.normal();
-    sum += x, sq += x * x, lo = std::min(lo, x), hi = std::max(hi, x);
-  }
-  CHECK(std::abs(sum / n) < 0.005);
-  CHECK(std::abs(sq / n - 1.0) < 0.01);
-  CHECK(lo >= -6.0);
-  CHECK(hi <= 6.0);
-  CHECK(lo < -4.0);  // tails are there
-  double umin = 1, umax = 0;
-  for (int i = 0; i < 100000; ++i) {
-    const double u = g.uniform();
-    umin = std::min(umin, u), umax = std::max(umax, u);
-  }
-  CHECK(umin >= 0.0);
-  CHECK(umax < 1.0);
-  CHECK(umin < 1e-3);
-  CHECK(umax > 1 - 1e-3);
 }
 
 TEST_CASE("rules: scales by fan-in, norms away from 1, layer_scalar in [0.5, 1]") {

@@ -5,7 +5,7 @@
 //   auto logits = model.forward(std::vector<gemma4::TokenId>{2, 9259});   // [2, 262144]
 //
 // The headers, by data flow (each also compiles on its own):
-//   foundation   error, number_traits, token, progress
+//   foundation   error, number_traits, token, progress, random
 //   config       config (TextConfig, layer_spec), variants (E2B, E4B, MoE26B_A4B, Dense31B,
 //                Dynamic), config_json (config.json), parameter_count
 //   primitives   linear, rms_norm, activation, mlp, rope, attention, kv_cache, moe,
@@ -34,6 +34,7 @@
 #include "gemma4/parameter_count.hpp"
 #include "gemma4/per_layer_embedding.hpp"
 #include "gemma4/progress.hpp"
+#include "gemma4/random.hpp"
 #include "gemma4/random_init.hpp"
 #include "gemma4/rms_norm.hpp"
 #include "gemma4/rope.hpp"

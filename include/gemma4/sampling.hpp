@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "gemma4/error.hpp"
+#include "gemma4/random.hpp"
 #include "gemma4/token.hpp"
 
 namespace gemma4 {
@@ -71,42 +72,8 @@ struct SamplingParams {
   }
 };
 
-/// xoshiro256** seeded through splitmix64: a small, fast, portable generator.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed = 0) {
-    std::uint64_t x = seed;
-    for (auto& s : s_) s = splitmix64(x);
-  }
-
-  /// splitmix64 (Steele, Lea, Flood 2014): advances x and returns the next output.
-  static std::uint64_t splitmix64(std::uint64_t& x) {
-    std::uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-
-  /// The next 64 random bits (xoshiro256**).
-  std::uint64_t next() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
-
-  /// A uniform double in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t s_[4];
-};
+/// The sampler's generator: xoshiro256** seeded through splitmix64 (random.hpp).
+using Rng = Xoshiro256;
 
 /// Step 1: HF's repetition penalty, in place, once per distinct id of `history`.
 template <class T>
