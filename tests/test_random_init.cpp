@@ -19,24 +19,14 @@
 #include "gemma4/text_model.hpp"
 #include "gemma4/variants.hpp"
 
+#include "test_support.hpp"
+
 namespace fs = std::filesystem;
 using gemma4::DType;
 
-namespace {
+using gemma4::test::TempDir;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() / ("gemma4_test_random_init_" + std::to_string(::getpid()) +
-                                        "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+namespace {
 
 std::uint64_t hash_bytes(std::span<const std::byte> b) {
   return gemma4::fnv1a64(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));

@@ -7,7 +7,10 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +21,25 @@
 #include <Eigen/Core>
 
 namespace gemma4::test {
+
+/// A fresh folder under the system temp directory, removed with everything in it on scope exit
+/// (also when a REQUIRE fails). Names are unique per process and per TempDir.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path = std::filesystem::temp_directory_path() /
+           ("gemma4_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::create_directories(path);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::filesystem::path operator/(const std::string& name) const { return path / name; }
+};
 
 /// The repository's fixtures and, when it exists, every fixture of ../shared/golden.
 inline std::vector<std::filesystem::path> golden_roots() {

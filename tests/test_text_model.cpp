@@ -162,9 +162,8 @@ TEST_CASE("bad input is a gemma4::Error naming the value") {
 TEST_CASE("a missing or misshapen tensor names the tensor and both shapes") {
   namespace fs = std::filesystem;
   const auto src = fs::path(GEMMA4_TEST_DATA_DIR) / "golden" / "text-dense-tiny";
-  const auto tmp = fs::temp_directory_path() / "gemma4_test_text_model_bad";
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
+  const test::TempDir scratch;
+  const auto& tmp = scratch.path;
   fs::copy_file(src / "config.json", tmp / "config.json");
   // Rewrite the config with a wider MLP than the weights have.
   auto j = read_json_file(src / "config.json");
@@ -176,7 +175,6 @@ TEST_CASE("a missing or misshapen tensor names the tensor and both shapes") {
                        doctest::Contains("'model.language_model.layers.0.mlp.gate_proj.weight' has "
                                          "shape [128, 64], expected [130, 64]"),
                        Error);
-  fs::remove_all(tmp);
 }
 
 TEST_CASE("dump_taps writes what the fixtures hold, under the same keys") {
@@ -185,7 +183,8 @@ TEST_CASE("dump_taps writes what the fixtures hold, under the same keys") {
     const auto model = TextModel<Dynamic, double>::load(dir);
     const SafetensorsFile golden(dir / "golden.safetensors");
     const auto ids = fixture_ids<double>(dir);
-    const auto out = std::filesystem::temp_directory_path() / "gemma4_test_dump.safetensors";
+    const test::TempDir tmp;
+    const auto out = tmp / "dump.safetensors";
     dump_taps(model, ids, out);
     const SafetensorsFile dumped(out);
     for (const TensorInfo& g : golden.tensors()) {
@@ -202,6 +201,5 @@ TEST_CASE("dump_taps writes what the fixtures hold, under the same keys") {
       test::check_tensor(g.name, a, b, 1e-9);
     }
     CHECK(dumped.read<std::int64_t>("input_ids") == golden.read<std::int64_t>("input_ids"));
-    std::filesystem::remove(out);
   }
 }

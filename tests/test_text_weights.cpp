@@ -71,7 +71,8 @@ TEST_CASE("a text-only save (prefix model.) with lm_head and unused shared K/V l
   const std::vector<TokenId> ids = {2, 17, 299, 0, 5, 5, 8, 100};
   const auto expected = ref.forward(ids);
 
-  const fs::path dir = fs::temp_directory_path() / "gemma4_test_text_weights_prefix";
+  const test::TempDir tmp;
+  const auto& dir = tmp.path;
   const TextConfig& c = ref.config();
   std::vector<TensorWrite> extra;
   const auto H = c.hidden_size;
@@ -91,11 +92,11 @@ TEST_CASE("a text-only save (prefix model.) with lm_head and unused shared K/V l
       DType::F32, std::move(extra));
   const auto model = TextModel<Dynamic, double>::load(dir);
   test::check_tensor("logits", model.forward(ids), expected, 0.0);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("a bf16 checkpoint loads into float and bfloat16 models") {
-  const fs::path dir = fs::temp_directory_path() / "gemma4_test_text_weights_bf16";
+  const test::TempDir tmp;
+  const auto& dir = tmp.path;
   rewrite_fixture(
       dir, [](const std::string& n) { return n; }, DType::BF16);
   const std::vector<TokenId> ids = {2, 3, 4, 5};
@@ -108,11 +109,11 @@ TEST_CASE("a bf16 checkpoint loads into float and bfloat16 models") {
   const auto exact = TextModel<Dynamic, double>::load(kE2bTiny).forward(ids);
   test::check_tensor("logits vs f32 weights", as_float.cast<double>(), exact,
                      NumberTraits<Eigen::bfloat16>::tolerance);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("binding errors name the file, the tensor and both shapes") {
-  const fs::path dir = fs::temp_directory_path() / "gemma4_test_text_weights_bad";
+  const test::TempDir tmp;
+  const auto& dir = tmp.path;
   // lm_head of the wrong shape.
   rewrite_fixture(dir, [](const std::string& n) { return n; }, DType::F32,
                   {tensor_from<float>("lm_head.weight", {3, 64}, std::vector<float>(192))});
@@ -136,7 +137,6 @@ TEST_CASE("binding errors name the file, the tensor and both shapes") {
   rewrite_fixture(
       dir, [](const std::string& n) { return "vision." + n; }, DType::F32);
   CHECK_THROWS_WITH_AS(FloatModel::load(dir), doctest::Contains("no text decoder found"), Error);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("embedding tables stay memory-mapped; other float32 weights are views too") {
@@ -152,7 +152,8 @@ TEST_CASE("embedding tables stay memory-mapped; other float32 weights are views 
 }
 
 TEST_CASE("tie_word_embeddings = false reads lm_head.weight, and requires it") {
-  const fs::path dir = fs::temp_directory_path() / "gemma4_test_text_weights_untied";
+  const test::TempDir tmp;
+  const auto& dir = tmp.path;
   const SafetensorsFile src(kE2bTiny / "model.safetensors");
   // lm_head = the embedding matrix: the logits must equal the tied model's.
   rewrite_fixture(dir, [](const std::string& n) { return n; }, DType::F32,
@@ -171,5 +172,4 @@ TEST_CASE("tie_word_embeddings = false reads lm_head.weight, and requires it") {
   std::ofstream(dir / "config.json", std::ios::trunc) << j.dump();
   CHECK_THROWS_WITH_AS(FloatModel::load(dir), doctest::Contains("missing tensor 'lm_head.weight'"),
                        Error);
-  fs::remove_all(dir);
 }
