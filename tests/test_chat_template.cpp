@@ -412,9 +412,9 @@ TEST_CASE("every control-token spelling of the template is one token with the sp
                                                         {t::image_end, 258882},
                                                         {t::audio_end, 258883},
                                                         {t::video_placeholder, 258884}};
-  for (const auto& [spelling, id] : table) {
-    INFO(spelling);
-    CHECK(tok.encode(spelling) == std::vector<TokenId>{id});
+  for (const auto& entry : table) {
+    INFO(entry.first);  // clang 14 cannot capture a structured binding in INFO's lambda
+    CHECK(tok.encode(entry.first) == std::vector<TokenId>{entry.second});
   }
   // An expanded image: BOI, n placeholders, EOI (multimodal-merge.md §1).
   CHECK(tok.encode(gemma4::expand_image(2)) ==
