@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -78,9 +79,12 @@ void check_tensor(const std::string& name, const Eigen::MatrixBase<A>& ours,
   for (Eigen::Index r = 0; r < ref.rows(); ++r)
     for (Eigen::Index c = 0; c < ref.cols(); ++c) {
       const double o = static_cast<double>(ours(r, c)), f = static_cast<double>(ref(r, c));
-      diff = std::max(diff, std::abs(o - f));
+      // A NaN must fail: std::max would silently drop it.
+      const double d =
+          std::isnan(o - f) ? std::numeric_limits<double>::infinity() : std::abs(o - f);
+      diff = std::max(diff, d);
       scale = std::max(scale, std::abs(f));
-      if (std::abs(o - f) > bound && shown < 5) {
+      if (d > bound && shown < 5) {
         first << "  [" << r << ", " << c << "] ours " << o << " ref " << f << "\n";
         ++shown;
       }

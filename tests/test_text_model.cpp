@@ -203,3 +203,10 @@ TEST_CASE("dump_taps writes what the fixtures hold, under the same keys") {
     CHECK(dumped.read<std::int64_t>("input_ids") == golden.read<std::int64_t>("input_ids"));
   }
 }
+
+TEST_CASE("a NaN in our output fails the comparison instead of vanishing in max()") {
+  const std::vector<double> ref = {1.0, 2.0}, ours = {1.0, std::nan("")};
+  const TensorCheck c = compare_tensor("x", {2}, ref, {2}, ours, 1e-9);
+  CHECK_FALSE(c.pass);
+  CHECK(std::isinf(c.error));
+}

@@ -18,7 +18,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -81,10 +83,14 @@ namespace detail {
 inline double relative_error(const std::vector<double>& ours, const std::vector<double>& ref,
                              double* max_abs) {
   double diff = 0, scale = 0;
+  bool nan = false;  // std::max drops NaNs: a NaN anywhere must fail, not vanish
   for (std::size_t i = 0; i < ref.size(); ++i) {
-    diff = std::max(diff, std::abs(ours[i] - ref[i]));
+    const double d = std::abs(ours[i] - ref[i]);
+    nan = nan || std::isnan(d);
+    diff = std::max(diff, d);
     scale = std::max(scale, std::abs(ref[i]));
   }
+  if (nan) diff = std::numeric_limits<double>::infinity();
   if (max_abs) *max_abs = diff;
   return diff / std::max(1.0, scale);
 }
