@@ -132,13 +132,10 @@ class WeightBinder {
                    bool keep_raw = false) {
     const Checkpoint::Ref r = get(name, {rows, cols});
     const TensorInfo& info = *r.info;
-    if (const T* p = options_.map_embeddings || !keep_raw ? r.file->try_view<T>(info) : nullptr)
-      return Weight<T>(p, rows, cols, ckpt_);
-    if (keep_raw && options_.map_embeddings && is_float(info.dtype))
+    // A mapped embedding table in another float dtype stays raw (read through T row by row).
+    if (keep_raw && options_.map_embeddings && is_float(info.dtype) && !r.file->try_view<T>(info))
       return Weight<T>(r.file->data(info).data(), info.dtype, rows, cols, ckpt_);
-    auto buf = std::make_shared<std::vector<T>>(static_cast<std::size_t>(rows * cols));
-    convert<T>(info.dtype, r.file->data(info), buf->data());
-    return Weight<T>(buf->data(), rows, cols, buf);
+    return as_t(r, rows, cols, /*allow_view=*/options_.map_embeddings || !keep_raw);
   }
 
   /// A [rows, cols] matrix named without the text prefix (the untied lm_head).
@@ -153,15 +150,7 @@ class WeightBinder {
   /// expert e of a packed [E, rows, cols] tensor, each a [rows, cols] Weight.
   std::vector<Weight<T>> experts(const std::string& name, std::int64_t E, std::int64_t rows,
                                  std::int64_t cols) {
-    const Checkpoint::Ref r = get(name, {E, rows, cols});
-    Weight<T> all;
-    if (const T* p = r.file->try_view<T>(*r.info)) {
-      all = Weight<T>(p, E * rows, cols, ckpt_);
-    } else {
-      auto buf = std::make_shared<std::vector<T>>(static_cast<std::size_t>(E * rows * cols));
-      convert<T>(r.info->dtype, r.file->data(*r.info), buf->data());
-      all = Weight<T>(buf->data(), E * rows, cols, buf);
-    }
+    const Weight<T> all = as_t(get(name, {E, rows, cols}), E * rows, cols);
     std::vector<Weight<T>> out;
     for (std::int64_t e = 0; e < E; ++e) out.push_back(all.slice_rows(e * rows, rows));
     return out;
@@ -188,6 +177,17 @@ class WeightBinder {
   std::size_t bound() const { return bound_; }
 
  private:
+  /// The tensor as a [rows, cols] T matrix: a view of the mapping when the file holds T (and
+  /// allow_view), else a converted copy.
+  Weight<T> as_t(const Checkpoint::Ref& r, std::int64_t rows, std::int64_t cols,
+                 bool allow_view = true) const {
+    if (const T* p = allow_view ? r.file->try_view<T>(*r.info) : nullptr)
+      return Weight<T>(p, rows, cols, ckpt_);
+    auto buf = std::make_shared<std::vector<T>>(static_cast<std::size_t>(rows * cols));
+    convert<T>(r.info->dtype, r.file->data(*r.info), buf->data());
+    return Weight<T>(buf->data(), rows, cols, buf);
+  }
+
   static bool is_float(DType d) {
     return d == DType::F64 || d == DType::F32 || d == DType::F16 || d == DType::BF16;
   }
