@@ -29,9 +29,9 @@
 //   build/bench/bench_memory_mapping            (Linux: reads /proc/self/status)
 #include <benchmark/benchmark.h>
 
-#include <gemma4/checkpoint.hpp>
-#include <gemma4/random_init.hpp>
-#include <gemma4/text_model.hpp>
+#include <gemma4/io/checkpoint.hpp>
+#include <gemma4/reference/random_init.hpp>
+#include <gemma4/text/model.hpp>
 #include <gemma4/variants.hpp>
 
 #include <cstdlib>

@@ -8,8 +8,8 @@
 
 #include <filesystem>
 
-#include <gemma4/random_init.hpp>
-#include <gemma4/text_model.hpp>
+#include <gemma4/reference/random_init.hpp>
+#include <gemma4/text/model.hpp>
 
 namespace {
 

@@ -10,7 +10,7 @@
 //   GEMMA4_TOKENIZER_JSON=build/tests/tokenizer/gemma4-tokenizer.json build/bench/bench_tokenizer
 #include <benchmark/benchmark.h>
 
-#include <gemma4/tokenizer.hpp>
+#include <gemma4/tokenizer/tokenizer.hpp>
 
 #include <cstdlib>
 #include <filesystem>

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include <gemma4/error.hpp>
+#include <gemma4/core/error.hpp>
 
 namespace gemma4::cli {
 

@@ -9,7 +9,7 @@
 
 #include <iostream>
 
-#include <gemma4/golden.hpp>
+#include <gemma4/reference/golden.hpp>
 
 #include "cli_common.hpp"
 

@@ -7,8 +7,8 @@
 
 #include <iostream>
 
-#include <gemma4/config_json.hpp>
-#include <gemma4/parameter_count.hpp>
+#include <gemma4/io/config_json.hpp>
+#include <gemma4/reference/parameter_count.hpp>
 #include <gemma4/variants.hpp>
 
 #include "cli_common.hpp"

@@ -20,10 +20,10 @@
 #include <iostream>
 #include <string>
 
-#include <gemma4/chat_template.hpp>
-#include <gemma4/generate.hpp>
-#include <gemma4/text_model.hpp>
-#include <gemma4/tokenizer.hpp>
+#include <gemma4/generation/generate.hpp>
+#include <gemma4/text/model.hpp>
+#include <gemma4/tokenizer/chat_template.hpp>
+#include <gemma4/tokenizer/tokenizer.hpp>
 
 #include "cli_common.hpp"
 

@@ -17,7 +17,7 @@
 #include <iostream>
 #include <string>
 
-#include <gemma4/random_init.hpp>
+#include <gemma4/reference/random_init.hpp>
 #include <gemma4/variants.hpp>
 
 #include "cli_common.hpp"

@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <gemma4/tokenizer.hpp>
+#include <gemma4/tokenizer/tokenizer.hpp>
 
 #include "cli_common.hpp"
 

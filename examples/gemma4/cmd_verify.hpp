@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include <gemma4/golden.hpp>
+#include <gemma4/reference/golden.hpp>
 
 #include "cli_common.hpp"
 

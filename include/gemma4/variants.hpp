@@ -15,7 +15,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "gemma4/config.hpp"
+#include "gemma4/text/config.hpp"
 
 namespace gemma4 {
 

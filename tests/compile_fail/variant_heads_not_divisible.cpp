@@ -1,7 +1,7 @@
 // expect: num_attention_heads must be a multiple of num_key_value_heads
 // A compile-time variant whose query heads do not split evenly over its KV heads must not compile:
 // CheckedVariant turns every config rule into a static_assert with the rule's message.
-#include <gemma4/text_model.hpp>
+#include <gemma4/text/model.hpp>
 
 struct BadHeads {
   static constexpr std::string_view name = "bad";

@@ -1,6 +1,6 @@
-// Tests of gemma4/random.hpp: splitmix64 and xoshiro256** against their reference outputs, and
+// Tests of gemma4/core/random.hpp: splitmix64 and xoshiro256** against their reference outputs, and
 // the moments of uniform() and normal().
-#include <gemma4/random.hpp>
+#include <gemma4/core/random.hpp>
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// Tests of gemma4/generate.hpp.
+// Tests of gemma4/generation/generate.hpp.
 //
 // The arbiter is the model's own full forward pass without a cache: greedy generation must be the
 // argmax chain of forward(prompt + generated) (each generated id is the argmax of the logits at
@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "gemma4/generate.hpp"
-#include "gemma4/safetensors.hpp"
+#include "gemma4/generation/generate.hpp"
+#include "gemma4/io/safetensors.hpp"
 
 #ifndef GEMMA4_TEST_DATA_DIR
 #error "GEMMA4_TEST_DATA_DIR must be defined"

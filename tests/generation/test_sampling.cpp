@@ -1,4 +1,4 @@
-// Tests of gemma4/sampling.hpp.
+// Tests of gemma4/generation/sampling.hpp.
 //
 // Expected numbers come from the definitions in the header, worked by hand on logit vectors chosen
 // so that the arithmetic is exact: logits z_i = log(q_i) make softmax(z) = q, and temperature T
@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "gemma4/sampling.hpp"
+#include "gemma4/generation/sampling.hpp"
 
 using gemma4::SamplingParams;
 using gemma4::TokenId;

@@ -1,6 +1,6 @@
-// Tests of gemma4/checkpoint.hpp: single-file and sharded folders, the golden fixtures, and the
+// Tests of gemma4/io/checkpoint.hpp: single-file and sharded folders, the golden fixtures, and the
 // index errors (missing shard, a tensor the index puts in the wrong shard, missing tensor).
-#include "gemma4/checkpoint.hpp"
+#include "gemma4/io/checkpoint.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
-// Tests of gemma4/checkpoint_writer.hpp: byte layout of the files (as Hugging Face's safetensors
+// Tests of gemma4/io/checkpoint_writer.hpp: byte layout of the files (as Hugging Face's safetensors
 // writes them), hub shard names and index, streaming fills, and round trips that compare every
 // tensor bit for bit for each dtype, single file and sharded.
-#include "gemma4/checkpoint_writer.hpp"
+#include "gemma4/io/checkpoint_writer.hpp"
 
 #include <doctest/doctest.h>
 
@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gemma4/checkpoint.hpp"
+#include "gemma4/io/checkpoint.hpp"
 
 #include "test_support.hpp"
 

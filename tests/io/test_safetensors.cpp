@@ -1,7 +1,7 @@
-// Tests of gemma4/safetensors.hpp: dtype conversions, the golden fixtures' files, zero-copy views,
-// and every kind of damaged or lying file, each of which must be a gemma4::Error naming the file
-// and the problem.
-#include "gemma4/safetensors.hpp"
+// Tests of gemma4/io/safetensors.hpp: dtype conversions, the golden fixtures' files, zero-copy
+// views, and every kind of damaged or lying file, each of which must be a gemma4::Error naming the
+// file and the problem.
+#include "gemma4/io/safetensors.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
-// Tests of gemma4/activation.hpp with values derived by hand.
-#include <gemma4/activation.hpp>
+// Tests of gemma4/nn/activation.hpp with values derived by hand.
+#include <gemma4/nn/activation.hpp>
 
 #include "test_support.hpp"
 

@@ -1,5 +1,5 @@
-// Tests of gemma4/linear.hpp: y = x W^T, in every storage type, with the block widening path.
-#include <gemma4/linear.hpp>
+// Tests of gemma4/nn/linear.hpp: y = x W^T, in every storage type, with the block widening path.
+#include <gemma4/nn/linear.hpp>
 
 #include <cstring>
 #include <limits>

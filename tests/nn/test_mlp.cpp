@@ -1,5 +1,5 @@
-// Tests of gemma4/mlp.hpp: down(gelu(gate x) * up x), by hand on H = 1, I = 2.
-#include <gemma4/mlp.hpp>
+// Tests of gemma4/nn/mlp.hpp: down(gelu(gate x) * up x), by hand on H = 1, I = 2.
+#include <gemma4/nn/mlp.hpp>
 
 #include <numbers>
 

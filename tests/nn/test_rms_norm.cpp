@@ -1,5 +1,5 @@
-// Tests of gemma4/rms_norm.hpp with values derived by hand.
-#include <gemma4/rms_norm.hpp>
+// Tests of gemma4/nn/rms_norm.hpp with values derived by hand.
+#include <gemma4/nn/rms_norm.hpp>
 
 #include "test_support.hpp"
 

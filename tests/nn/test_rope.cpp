@@ -1,5 +1,5 @@
-// Tests of gemma4/rope.hpp with values derived by hand.
-#include <gemma4/rope.hpp>
+// Tests of gemma4/nn/rope.hpp with values derived by hand.
+#include <gemma4/nn/rope.hpp>
 
 #include <numbers>
 

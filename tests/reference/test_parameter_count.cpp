@@ -1,6 +1,6 @@
-// Tests of gemma4/parameter_count.hpp: the exact counts of spec variants.md §6.1 and the
+// Tests of gemma4/reference/parameter_count.hpp: the exact counts of spec variants.md §6.1 and the
 // model-card figures of §6.2 they reproduce.
-#include <gemma4/parameter_count.hpp>
+#include <gemma4/reference/parameter_count.hpp>
 #include <gemma4/variants.hpp>
 
 #include "test_support.hpp"

@@ -1,8 +1,8 @@
-// Tests of gemma4/random_init.hpp: the generators against their reference outputs, the value
-// distributions, determinism across chunking and threads, pinned bytes (the same on every
+// Tests of gemma4/reference/random_init.hpp: the generators against their reference outputs, the
+// value distributions, determinism across chunking and threads, pinned bytes (the same on every
 // compiler), and a full-vocabulary E2B-shaped checkpoint with 2 layers that loads, runs a forward
 // and has exactly the spec's tensor table.
-#include "gemma4/random_init.hpp"
+#include "gemma4/reference/random_init.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "gemma4/checkpoint.hpp"
-#include "gemma4/text_model.hpp"
+#include "gemma4/io/checkpoint.hpp"
+#include "gemma4/text/model.hpp"
 #include "gemma4/variants.hpp"
 
 #include "test_support.hpp"

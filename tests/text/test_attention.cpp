@@ -1,5 +1,5 @@
-// Tests of gemma4/attention.hpp: masks and head grouping, with values derived by hand.
-#include <gemma4/attention.hpp>
+// Tests of gemma4/text/attention.hpp: masks and head grouping, with values derived by hand.
+#include <gemma4/text/attention.hpp>
 
 #include "test_support.hpp"
 

@@ -1,7 +1,7 @@
-// Tests of gemma4/config.hpp, gemma4/config_json.hpp and gemma4/variants.hpp: the per-layer
+// Tests of gemma4/text/config.hpp, gemma4/io/config_json.hpp and gemma4/variants.hpp: the per-layer
 // tables of the four releases (spec variants.md §1-2), HF's post-init rules and both config.json
 // encodings, and the errors of bad configs.
-#include <gemma4/config_json.hpp>
+#include <gemma4/io/config_json.hpp>
 #include <gemma4/variants.hpp>
 
 #include "test_support.hpp"

@@ -1,6 +1,6 @@
-// Tests of gemma4/decoder_layer.hpp: the residual structure and layer_scalar, on a layer whose
+// Tests of gemma4/text/decoder_layer.hpp: the residual structure and layer_scalar, on a layer whose
 // attention and MLP are switched off (zero weights), and one whose MLP alone is on.
-#include <gemma4/decoder_layer.hpp>
+#include <gemma4/text/decoder_layer.hpp>
 
 #include "test_support.hpp"
 

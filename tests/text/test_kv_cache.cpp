@@ -1,5 +1,5 @@
-// Tests of gemma4/kv_cache.hpp: which positions each layer keeps.
-#include <gemma4/kv_cache.hpp>
+// Tests of gemma4/text/kv_cache.hpp: which positions each layer keeps.
+#include <gemma4/text/kv_cache.hpp>
 
 #include "test_support.hpp"
 

@@ -1,8 +1,8 @@
-// Tests of gemma4/text_model.hpp and gemma4/golden.hpp: the whole text decoder against every
-// golden text fixture (repository copies and ../shared/golden), in every number type; incremental
-// decoding against the full forward for several chunkings; the errors of bad input.
-#include <gemma4/golden.hpp>
-#include <gemma4/text_model.hpp>
+// Tests of gemma4/text/model.hpp and gemma4/reference/golden.hpp: the whole text decoder against
+// every golden text fixture (repository copies and ../shared/golden), in every number type;
+// incremental decoding against the full forward for several chunkings; the errors of bad input.
+#include <gemma4/reference/golden.hpp>
+#include <gemma4/text/model.hpp>
 
 #include "test_support.hpp"
 

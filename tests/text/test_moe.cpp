@@ -1,5 +1,6 @@
-// Tests of gemma4/moe.hpp: top-k, renormalisation, per_expert_scale and the weighted expert sum.
-#include <gemma4/moe.hpp>
+// Tests of gemma4/text/moe.hpp: top-k, renormalisation, per_expert_scale and the weighted expert
+// sum.
+#include <gemma4/text/moe.hpp>
 
 #include "test_support.hpp"
 

@@ -1,5 +1,5 @@
-// Tests of gemma4/per_layer_embedding.hpp, by hand on L = 1, P = 2, H = 2.
-#include <gemma4/per_layer_embedding.hpp>
+// Tests of gemma4/text/per_layer_embedding.hpp, by hand on L = 1, P = 2, H = 2.
+#include <gemma4/text/per_layer_embedding.hpp>
 
 #include <numbers>
 

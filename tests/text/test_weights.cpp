@@ -1,8 +1,8 @@
-// Tests of gemma4/text_weights.hpp: the checkpoint names of every variant (spec text-decoder §11,
+// Tests of gemma4/text/weights.hpp: the checkpoint names of every variant (spec text-decoder §11,
 // variants.md §2.4) and how a checkpoint is bound: both prefixes, the optional tied lm_head, the
 // unused K/V tensors some released files carry on KV-shared layers, bf16 files, and the errors.
-#include <gemma4/checkpoint_writer.hpp>
-#include <gemma4/text_model.hpp>
+#include <gemma4/io/checkpoint_writer.hpp>
+#include <gemma4/text/model.hpp>
 
 #include "test_support.hpp"
 

@@ -5,7 +5,7 @@
 //                                                   decoded = decode(ids, skip_special=false)
 //   OUT_DECODE (JSONL): {"ids", "decoded", "decoded_skip"}  random id sequences (byte pieces,
 //                                                   specials, ...) and HF's decode of them
-// The C++ test (tests/test_tokenizer_real.cpp) must reproduce every line.
+// The C++ test (tests/tokenizer/test_tokenizer_real.cpp) must reproduce every line.
 //
 // usage: node make_corpus.mjs NPM_DIR TOKENIZER_JSON OUT_ENCODE OUT_DECODE
 //   NPM_DIR: the directory whose node_modules holds tokenizers@0.23.2.

@@ -1,4 +1,4 @@
-// Tests of gemma4/chat_template.hpp.
+// Tests of gemma4/tokenizer/chat_template.hpp.
 //
 // Expected strings come from (a) the spec (../shared/spec/tokenizer.md §6: the real llama.cpp
 // example, the official thinking example, the decode check), (b) Google's prompt-formatting and
@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "gemma4/chat_template.hpp"
-#include "gemma4/tokenizer.hpp"
+#include "gemma4/tokenizer/chat_template.hpp"
+#include "gemma4/tokenizer/tokenizer.hpp"
 
 using gemma4::ChatOptions;
 using gemma4::ContentPart;

@@ -1,4 +1,4 @@
-// Unit tests of gemma4/tokenizer.hpp on a tiny hand-written tokenizer.json
+// Unit tests of gemma4/tokenizer/tokenizer.hpp on a tiny hand-written tokenizer.json
 // (tests/data/tokenizer/tiny-tokenizer.json), where every expected id can be derived by hand from
 // the file, and on malformed inputs. The real Gemma 4 vocabulary is tested in
 // test_tokenizer_real.cpp.
@@ -12,7 +12,7 @@
 //   merges (rank: pair): 0: b c   1: a b   2: a bc   3: a a   4: ▁ a
 #include <doctest/doctest.h>
 
-#include <gemma4/tokenizer.hpp>
+#include <gemma4/tokenizer/tokenizer.hpp>
 
 #include <algorithm>
 #include <fstream>

@@ -1,4 +1,4 @@
-// Tests of gemma4/tokenizer.hpp on the real Gemma 4 vocabulary.
+// Tests of gemma4/tokenizer/tokenizer.hpp on the real Gemma 4 vocabulary.
 //
 // Inputs (built by tests/tokenizer/prepare.sh OUT_DIR, run by the build systems as a fixture):
 //   $GEMMA4_TOKENIZER_JSON                 the Gemma 3 tokenizer.json of npm
@@ -12,7 +12,7 @@
 // from HF tokenizers; none from this implementation.
 #include <doctest/doctest.h>
 
-#include <gemma4/tokenizer.hpp>
+#include <gemma4/tokenizer/tokenizer.hpp>
 
 #include <cstdlib>
 #include <filesystem>

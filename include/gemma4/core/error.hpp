@@ -1,4 +1,4 @@
-// gemma4/error.hpp: the one exception type of the library.
+// gemma4/core/error.hpp: the one exception type of the library.
 //
 // Every failure the library detects (a truncated or lying file, a config that does not match the
 // compiled variant, a token id out of range, ...) is reported as a gemma4::Error whose message

@@ -1,4 +1,4 @@
-// gemma4/number_traits.hpp: what a number type means to the model.
+// gemma4/core/number_traits.hpp: what a number type means to the model.
 //
 // A model is a template over its weight *storage* type T. NumberTraits<T> says
 //   Storage    how weights are kept in memory (T itself),

@@ -1,4 +1,4 @@
-// gemma4/progress.hpp: the progress callback of long loads and writes.
+// gemma4/core/progress.hpp: the progress callback of long loads and writes.
 //
 // Opening a sharded checkpoint, converting weights and writing a multi-gigabyte checkpoint take
 // seconds to minutes. Functions that do so accept a ProgressFn and call it with a stage name

@@ -1,4 +1,4 @@
-// gemma4/random.hpp: the one pseudo-random generator of the library.
+// gemma4/core/random.hpp: the one pseudo-random generator of the library.
 //
 //   splitmix64  (Steele, Lea, Flood 2014)  a 64-bit mixer: seeds xoshiro, derives stream keys
 //   xoshiro256** (Blackman, Vigna 2018)    the generator: 2^256 - 1 period, 64-bit outputs

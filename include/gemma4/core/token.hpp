@@ -1,4 +1,4 @@
-// gemma4/token.hpp: the token id type shared by the tokenizer, the models and generation.
+// gemma4/core/token.hpp: the token id type shared by the tokenizer, the models and generation.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
-// gemma4/generate.hpp: text generation with the KV cache: prefill, then one token at a time.
+// gemma4/generation/generate.hpp: text generation with the KV cache: prefill, then one token at a
+// time.
 //
 //   prefill   logits = model.forward(prompt, cache, Last)          all prompt ids in one call
-//   decode    t_n ~ sample(logits, history)                        gemma4/sampling.hpp
+//   decode    t_n ~ sample(logits, history)                        gemma4/generation/sampling.hpp
 //             stop if t_n is a stop id (<eos> 1, <turn|> 106, <|tool_response> 50 by default,
 //             spec tokenizer.md §7), if the text ends with a stop string, if max_new_tokens
 //             tokens were generated, or if the token callback says so;
@@ -41,12 +42,12 @@
 #include <string_view>
 #include <vector>
 
-#include "gemma4/chat_template.hpp"
-#include "gemma4/error.hpp"
-#include "gemma4/sampling.hpp"
-#include "gemma4/text_model.hpp"
-#include "gemma4/token.hpp"
-#include "gemma4/tokenizer.hpp"
+#include "gemma4/core/error.hpp"
+#include "gemma4/core/token.hpp"
+#include "gemma4/generation/sampling.hpp"
+#include "gemma4/text/model.hpp"
+#include "gemma4/tokenizer/chat_template.hpp"
+#include "gemma4/tokenizer/tokenizer.hpp"
 
 namespace gemma4 {
 

@@ -1,4 +1,5 @@
-// gemma4/sampling.hpp: choosing the next token from a row of logits, seeded and reproducible.
+// gemma4/generation/sampling.hpp: choosing the next token from a row of logits, seeded and
+// reproducible.
 //
 // Given logits z[0..V-1] (after Gemma's final softcap), the history h (prompt + generated ids) and
 // SamplingParams, the next token is drawn from the distribution built in this order, which is the
@@ -40,9 +41,9 @@
 #include <span>
 #include <vector>
 
-#include "gemma4/error.hpp"
-#include "gemma4/random.hpp"
-#include "gemma4/token.hpp"
+#include "gemma4/core/error.hpp"
+#include "gemma4/core/random.hpp"
+#include "gemma4/core/token.hpp"
 
 namespace gemma4 {
 

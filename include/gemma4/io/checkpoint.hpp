@@ -1,4 +1,4 @@
-// gemma4/checkpoint.hpp: all the tensors of a Hugging Face checkpoint, single file or sharded.
+// gemma4/io/checkpoint.hpp: all the tensors of a Hugging Face checkpoint, single file or sharded.
 //
 // A Hugging Face model folder holds its weights in one of two layouts:
 //
@@ -35,9 +35,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gemma4/error.hpp"
-#include "gemma4/progress.hpp"
-#include "gemma4/safetensors.hpp"
+#include "gemma4/core/error.hpp"
+#include "gemma4/core/progress.hpp"
+#include "gemma4/io/safetensors.hpp"
 
 namespace gemma4 {
 

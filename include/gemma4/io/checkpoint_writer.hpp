@@ -1,4 +1,5 @@
-// gemma4/checkpoint_writer.hpp: writes safetensors files and sharded checkpoints in the hub layout.
+// gemma4/io/checkpoint_writer.hpp: writes safetensors files and sharded checkpoints in the hub
+// layout.
 //
 // A file is written exactly as Hugging Face's safetensors writes one (see safetensors.hpp for the
 // format): u64 little-endian header length N; a compact JSON header
@@ -39,9 +40,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gemma4/error.hpp"
-#include "gemma4/progress.hpp"
-#include "gemma4/safetensors.hpp"
+#include "gemma4/core/error.hpp"
+#include "gemma4/core/progress.hpp"
+#include "gemma4/io/safetensors.hpp"
 
 namespace gemma4 {
 

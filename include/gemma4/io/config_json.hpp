@@ -1,4 +1,4 @@
-// gemma4/config_json.hpp: reading and writing Hugging Face `config.json` for the text decoder.
+// gemma4/io/config_json.hpp: reading and writing Hugging Face `config.json` for the text decoder.
 //
 // Accepts the top-level `Gemma4Config` (fields under "text_config") and a bare
 // `Gemma4TextConfig`, and both encodings of full-layer geometry (spec text-decoder.md §1.3):
@@ -20,7 +20,7 @@
 #include <sstream>
 #include <string>
 
-#include "gemma4/config.hpp"
+#include "gemma4/text/config.hpp"
 
 namespace gemma4 {
 

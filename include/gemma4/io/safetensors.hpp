@@ -1,4 +1,4 @@
-// gemma4/safetensors.hpp: a validating, memory-mapped reader of one .safetensors file.
+// gemma4/io/safetensors.hpp: a validating, memory-mapped reader of one .safetensors file.
 //
 // The format (https://github.com/huggingface/safetensors), all integers little-endian:
 //
@@ -43,7 +43,7 @@
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
-#include "gemma4/error.hpp"
+#include "gemma4/core/error.hpp"
 
 #if defined(_WIN32)
 #include <fstream>

@@ -1,4 +1,4 @@
-// gemma4/activation.hpp: the one activation of Gemma 4 (spec text-decoder §2.2).
+// gemma4/nn/activation.hpp: the one activation of Gemma 4 (spec text-decoder §2.2).
 //
 //   gelu_tanh(x) = 0.5 x (1 + tanh( sqrt(2/pi) (x + 0.044715 x^3) ))      ("gelu_pytorch_tanh")
 //
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "gemma4/number_traits.hpp"
+#include "gemma4/core/number_traits.hpp"
 
 namespace gemma4 {
 

@@ -1,4 +1,4 @@
-// gemma4/linear.hpp: weight matrices and the product every layer is made of.
+// gemma4/nn/linear.hpp: weight matrices and the product every layer is made of.
 //
 //   y = x @ W^T        x: [T, in] activations (compute type C), W: [out, in] as stored, y: [T, out]
 //   y[t, o] = sum_i W[o, i] * x[t, i]
@@ -23,8 +23,8 @@
 #include <memory>
 #include <vector>
 
-#include "gemma4/number_traits.hpp"
-#include "gemma4/safetensors.hpp"
+#include "gemma4/core/number_traits.hpp"
+#include "gemma4/io/safetensors.hpp"
 
 namespace gemma4 {
 

@@ -1,4 +1,4 @@
-// gemma4/mlp.hpp: the gated MLP (HF `Gemma4TextMLP`, spec text-decoder §2.3 and §7).
+// gemma4/nn/mlp.hpp: the gated MLP (HF `Gemma4TextMLP`, spec text-decoder §2.3 and §7).
 //
 //   mlp(x) = down_proj( gelu_tanh(gate_proj(x)) * up_proj(x) )
 //
@@ -8,8 +8,8 @@
 // use_double_wide_mlp (E2B layers 15-34: 12288); only the width differs.
 #pragma once
 
-#include "gemma4/activation.hpp"
-#include "gemma4/linear.hpp"
+#include "gemma4/nn/activation.hpp"
+#include "gemma4/nn/linear.hpp"
 
 namespace gemma4 {
 

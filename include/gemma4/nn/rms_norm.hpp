@@ -1,4 +1,5 @@
-// gemma4/rms_norm.hpp: root-mean-square normalisation (HF `Gemma4RMSNorm`, spec text-decoder §2.1).
+// gemma4/nn/rms_norm.hpp: root-mean-square normalisation (HF `Gemma4RMSNorm`, spec text-decoder
+// §2.1).
 //
 //   y = x * (mean_j x_j^2 + eps)^(-1/2)  [* w]         over the last axis of length n
 //
@@ -15,7 +16,7 @@
 
 #include <cmath>
 
-#include "gemma4/number_traits.hpp"
+#include "gemma4/core/number_traits.hpp"
 
 namespace gemma4 {
 

@@ -1,4 +1,5 @@
-// gemma4/rope.hpp: rotary position embeddings, rotate-half layout (spec text-decoder §2.4, §5.5).
+// gemma4/nn/rope.hpp: rotary position embeddings, rotate-half layout (spec text-decoder §2.4,
+// §5.5).
 //
 // For a head vector x of length d at absolute position p, with h = d/2:
 //
@@ -21,8 +22,8 @@
 
 #include <cmath>
 
-#include "gemma4/config.hpp"
-#include "gemma4/number_traits.hpp"
+#include "gemma4/core/number_traits.hpp"
+#include "gemma4/text/config.hpp"
 
 namespace gemma4 {
 

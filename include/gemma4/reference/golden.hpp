@@ -1,4 +1,5 @@
-// gemma4/golden.hpp: checking a model against a golden fixture (format: golden/FORMAT.md).
+// gemma4/reference/golden.hpp: checking a model against a golden fixture (format:
+// golden/FORMAT.md).
 //
 // A fixture folder holds config.json, model.safetensors and golden.safetensors (float64 reference
 // activations under stable keys). verify_fixture<T>() loads the model with the run-time config,
@@ -26,9 +27,9 @@
 #include <string>
 #include <vector>
 
-#include "gemma4/checkpoint_writer.hpp"
-#include "gemma4/safetensors.hpp"
-#include "gemma4/text_model.hpp"
+#include "gemma4/io/checkpoint_writer.hpp"
+#include "gemma4/io/safetensors.hpp"
+#include "gemma4/text/model.hpp"
 
 namespace gemma4 {
 

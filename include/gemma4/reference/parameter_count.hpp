@@ -1,5 +1,5 @@
-// gemma4/parameter_count.hpp: how many parameters a text decoder has, from its config alone
-// (spec variants.md §6).
+// gemma4/reference/parameter_count.hpp: how many parameters a text decoder has, from its config
+// alone (spec variants.md §6).
 //
 //   total      = every tensor of expected_text_tensors(c) (embedding, PLE table and projection,
 //                all layers with norms, layer_scalar, router and experts, final norm); the tied
@@ -17,7 +17,7 @@
 #include <sstream>
 #include <string>
 
-#include "gemma4/text_weights.hpp"
+#include "gemma4/text/weights.hpp"
 
 namespace gemma4 {
 

@@ -1,5 +1,5 @@
-// gemma4/random_init.hpp: deterministic random weights for any Gemma 4 text config, written as a
-// hub-layout checkpoint (config.json + model.safetensors or shards + index).
+// gemma4/reference/random_init.hpp: deterministic random weights for any Gemma 4 text config,
+// written as a hub-layout checkpoint (config.json + model.safetensors or shards + index).
 //
 // The checkpoint has the names, shapes, dtypes and config keys of the released ones (prefix
 // model.language_model., tied lm_head not stored, KV-shared layers without k_proj / v_proj /
@@ -45,13 +45,13 @@
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
-#include "gemma4/checkpoint_writer.hpp"
-#include "gemma4/config.hpp"
-#include "gemma4/config_json.hpp"
-#include "gemma4/error.hpp"
-#include "gemma4/random.hpp"
-#include "gemma4/safetensors.hpp"
-#include "gemma4/text_weights.hpp"
+#include "gemma4/core/error.hpp"
+#include "gemma4/core/random.hpp"
+#include "gemma4/io/checkpoint_writer.hpp"
+#include "gemma4/io/config_json.hpp"
+#include "gemma4/io/safetensors.hpp"
+#include "gemma4/text/config.hpp"
+#include "gemma4/text/weights.hpp"
 
 namespace gemma4 {
 

@@ -1,4 +1,4 @@
-// gemma4/attention.hpp: self-attention of one decoder layer (HF `Gemma4TextAttention`,
+// gemma4/text/attention.hpp: self-attention of one decoder layer (HF `Gemma4TextAttention`,
 // spec text-decoder §5).
 //
 // Layer i with d = d_i, kv = kv_i, G = nH / kv query heads per KV head, for new tokens x [T, H]:
@@ -25,11 +25,11 @@
 
 #include <limits>
 
-#include "gemma4/config.hpp"
-#include "gemma4/kv_cache.hpp"
-#include "gemma4/linear.hpp"
-#include "gemma4/rms_norm.hpp"
-#include "gemma4/rope.hpp"
+#include "gemma4/nn/linear.hpp"
+#include "gemma4/nn/rms_norm.hpp"
+#include "gemma4/nn/rope.hpp"
+#include "gemma4/text/config.hpp"
+#include "gemma4/text/kv_cache.hpp"
 
 namespace gemma4 {
 

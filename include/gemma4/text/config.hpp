@@ -1,4 +1,4 @@
-// gemma4/config.hpp: the architecture of a Gemma 4 text decoder, as data.
+// gemma4/text/config.hpp: the architecture of a Gemma 4 text decoder, as data.
 //
 // A TextConfig holds the numbers of Hugging Face's `Gemma4TextConfig` (spec text-decoder.md §1.1)
 // after its post-init rules (§1.2). layer_spec(config, i) derives the geometry of layer i (§1.3):
@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gemma4/error.hpp"
+#include "gemma4/core/error.hpp"
 
 namespace gemma4 {
 

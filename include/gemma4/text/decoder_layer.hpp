@@ -1,4 +1,4 @@
-// gemma4/decoder_layer.hpp: one decoder layer, in HF `Gemma4TextDecoderLayer` order
+// gemma4/text/decoder_layer.hpp: one decoder layer, in HF `Gemma4TextDecoderLayer` order
 // (spec text-decoder §6):
 //
 //   r = h;  h = r + post_attention_layernorm( attention( input_layernorm(h) ) )
@@ -19,10 +19,10 @@
 
 #include <optional>
 
-#include "gemma4/attention.hpp"
-#include "gemma4/mlp.hpp"
-#include "gemma4/moe.hpp"
-#include "gemma4/per_layer_embedding.hpp"
+#include "gemma4/nn/mlp.hpp"
+#include "gemma4/text/attention.hpp"
+#include "gemma4/text/moe.hpp"
+#include "gemma4/text/per_layer_embedding.hpp"
 
 namespace gemma4 {
 

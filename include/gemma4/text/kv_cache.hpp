@@ -1,4 +1,4 @@
-// gemma4/kv_cache.hpp: the key/value cache of incremental decoding (spec text-decoder §10.2).
+// gemma4/text/kv_cache.hpp: the key/value cache of incremental decoding (spec text-decoder §10.2).
 //
 // One slot per non-shared layer (layers 0 .. L-S-1); KV-shared layers have none and read the
 // cache of their source layer. A slot holds post-norm, post-RoPE keys and v_norm'ed values:
@@ -16,8 +16,8 @@
 
 #include <vector>
 
-#include "gemma4/config.hpp"
-#include "gemma4/number_traits.hpp"
+#include "gemma4/core/number_traits.hpp"
+#include "gemma4/text/config.hpp"
 
 namespace gemma4 {
 

@@ -1,4 +1,4 @@
-// gemma4/text_model.hpp: the Gemma 4 text decoder (HF `Gemma4TextModel` + tied LM head).
+// gemma4/text/model.hpp: the Gemma 4 text decoder (HF `Gemma4TextModel` + tied LM head).
 //
 //   gemma4::TextModel<gemma4::E2B, float>      a released variant, checked at compile time
 //   gemma4::TextModel<gemma4::Dynamic, double> any config.json, at run time
@@ -28,9 +28,9 @@
 #include <span>
 #include <string>
 
-#include "gemma4/config_json.hpp"
-#include "gemma4/text_weights.hpp"
-#include "gemma4/token.hpp"
+#include "gemma4/core/token.hpp"
+#include "gemma4/io/config_json.hpp"
+#include "gemma4/text/weights.hpp"
 #include "gemma4/variants.hpp"
 
 namespace gemma4 {

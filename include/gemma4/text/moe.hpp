@@ -1,4 +1,4 @@
-// gemma4/moe.hpp: the routed-expert branch of 26B-A4B (HF `Gemma4TextRouter`,
+// gemma4/text/moe.hpp: the routed-expert branch of 26B-A4B (HF `Gemma4TextRouter`,
 // `Gemma4TextExperts`; spec text-decoder §8).
 //
 // Router, reading the residual r [T, H] that enters the feed-forward block (NOT a normed value):
@@ -27,9 +27,9 @@
 #include <numeric>
 #include <vector>
 
-#include "gemma4/activation.hpp"
-#include "gemma4/linear.hpp"
-#include "gemma4/rms_norm.hpp"
+#include "gemma4/nn/activation.hpp"
+#include "gemma4/nn/linear.hpp"
+#include "gemma4/nn/rms_norm.hpp"
 
 namespace gemma4 {
 

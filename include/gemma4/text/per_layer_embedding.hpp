@@ -1,4 +1,4 @@
-// gemma4/per_layer_embedding.hpp: Per-Layer Embeddings of E2B / E4B (spec text-decoder §4).
+// gemma4/text/per_layer_embedding.hpp: Per-Layer Embeddings of E2B / E4B (spec text-decoder §4).
 //
 // Once per forward, for token ids [T] and scaled embeddings e [T, H] (P = per-layer width):
 //
@@ -21,10 +21,10 @@
 #include <cmath>
 #include <span>
 
-#include "gemma4/activation.hpp"
-#include "gemma4/linear.hpp"
-#include "gemma4/rms_norm.hpp"
-#include "gemma4/token.hpp"
+#include "gemma4/core/token.hpp"
+#include "gemma4/nn/activation.hpp"
+#include "gemma4/nn/linear.hpp"
+#include "gemma4/nn/rms_norm.hpp"
 
 namespace gemma4 {
 

@@ -1,4 +1,4 @@
-// gemma4/text_weights.hpp: every tensor of the text decoder, by checkpoint name and shape
+// gemma4/text/weights.hpp: every tensor of the text decoder, by checkpoint name and shape
 // (spec text-decoder §11), and binding them from a Checkpoint.
 //
 // Names are relative to a prefix: "model.language_model." in the multimodal hub checkpoints
@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "gemma4/checkpoint.hpp"
-#include "gemma4/config.hpp"
-#include "gemma4/decoder_layer.hpp"
+#include "gemma4/io/checkpoint.hpp"
+#include "gemma4/text/config.hpp"
+#include "gemma4/text/decoder_layer.hpp"
 
 namespace gemma4 {
 

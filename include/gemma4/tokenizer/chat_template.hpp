@@ -1,5 +1,5 @@
-// gemma4/chat_template.hpp: the Gemma 4 chat format, rendered to a string, and the parser of a
-// model answer.
+// gemma4/tokenizer/chat_template.hpp: the Gemma 4 chat format, rendered to a string, and the parser
+// of a model answer.
 //
 // A rendered conversation (spec tokenizer.md §6; `\n` is one newline character, id 107):
 //
@@ -44,7 +44,7 @@
 #include <variant>
 #include <vector>
 
-#include "gemma4/error.hpp"
+#include "gemma4/core/error.hpp"
 
 namespace gemma4 {
 

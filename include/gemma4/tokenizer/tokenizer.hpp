@@ -1,4 +1,5 @@
-// gemma4/tokenizer.hpp: the Gemma 4 text tokenizer, loaded from a Hugging Face tokenizer.json.
+// gemma4/tokenizer/tokenizer.hpp: the Gemma 4 text tokenizer, loaded from a Hugging Face
+// tokenizer.json.
 //
 // Gemma 4 uses SentencePiece-style BPE over Unicode code points with byte fallback (spec
 // tokenizer.md §1). Encoding a text (§1.2):
@@ -56,11 +57,11 @@
 #include <utility>
 #include <vector>
 
-#include "gemma4/detail/tokenizer_added.hpp"
-#include "gemma4/detail/tokenizer_bpe.hpp"
-#include "gemma4/detail/tokenizer_utf8.hpp"
-#include "gemma4/error.hpp"
-#include "gemma4/token.hpp"
+#include "gemma4/core/error.hpp"
+#include "gemma4/core/token.hpp"
+#include "gemma4/tokenizer/detail/added_tokens.hpp"
+#include "gemma4/tokenizer/detail/bpe.hpp"
+#include "gemma4/tokenizer/detail/utf8.hpp"
 
 namespace gemma4 {
 

@@ -1,4 +1,4 @@
-// gemma4/detail/tokenizer_added.hpp: finding added tokens in raw text, leftmost-longest.
+// gemma4/tokenizer/detail/added_tokens.hpp: finding added tokens in raw text, leftmost-longest.
 //
 // Hugging Face tokenizers splits the input on its added tokens with an Aho-Corasick automaton in
 // MatchKind::LeftmostLongest mode (tokenizers/src/tokenizer/added_vocabulary.rs): among all
@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "gemma4/token.hpp"
+#include "gemma4/core/token.hpp"
 
 namespace gemma4::detail {
 

@@ -1,4 +1,4 @@
-// gemma4/detail/tokenizer_bpe.hpp: the BPE merge loop over one word, and its lookup tables.
+// gemma4/tokenizer/detail/bpe.hpp: the BPE merge loop over one word, and its lookup tables.
 //
 // A word is a sequence of symbols s_0 ... s_{n-1} (piece ids). A merge table maps an adjacent pair
 // (a, b) to (rank, id of the piece a+b); rank = index of the merge in tokenizer.json's
@@ -25,7 +25,7 @@
 #include <limits>
 #include <vector>
 
-#include "gemma4/token.hpp"
+#include "gemma4/core/token.hpp"
 
 namespace gemma4::detail {
 

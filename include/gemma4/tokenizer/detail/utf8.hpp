@@ -1,4 +1,4 @@
-// gemma4/detail/tokenizer_utf8.hpp: the UTF-8 rules the tokenizer needs.
+// gemma4/tokenizer/detail/utf8.hpp: the UTF-8 rules the tokenizer needs.
 //
 // "Valid UTF-8" means well-formed per Unicode 15 Table 3-7 (the rule Rust's `str` enforces, which
 // is what Hugging Face `tokenizers` takes as input): no overlong forms, no surrogates

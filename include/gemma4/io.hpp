@@ -1,0 +1,11 @@
+// gemma4/io.hpp: files: safetensors (read and write), hub checkpoints (single or sharded),
+// config.json.
+//
+// Umbrella of include/gemma4/io/; in data-flow order: safetensors, checkpoint, checkpoint_writer,
+// config_json.
+#pragma once
+
+#include "gemma4/io/checkpoint.hpp"
+#include "gemma4/io/checkpoint_writer.hpp"
+#include "gemma4/io/config_json.hpp"
+#include "gemma4/io/safetensors.hpp"
