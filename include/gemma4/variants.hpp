@@ -6,16 +6,17 @@
 //   gemma4::TextModel<gemma4::Dense31B, float>    dense
 //   gemma4::TextModel<gemma4::Dynamic, float>     any shape, read from config.json at run time
 //
-// A variant is a type with a constexpr TextConfig `text` and a `name`; its numbers are those of
-// spec variants.md §1 (HF convert_gemma4_weights.py `_VARIANTS` and the released config.json
-// files). Per-layer tables are computed once, at compile time (`layers`), and every variant is
-// checked by CheckedVariant: a config that breaks a rule does not compile.
+// A variant is a type with a constexpr TextConfig `text`, a VisionConfig `vision` and a `name`; its
+// numbers are those of spec variants.md §1 (HF convert_gemma4_weights.py `_VARIANTS` and the
+// released config.json files). Per-layer tables are computed once, at compile time (`layers`), and
+// every variant is checked by CheckedVariant: a config that breaks a rule does not compile.
 #pragma once
 
 #include <string_view>
 #include <type_traits>
 
 #include "gemma4/text/config.hpp"
+#include "gemma4/vision/config.hpp"
 
 namespace gemma4 {
 
@@ -32,6 +33,7 @@ constexpr TextConfig with_pattern(TextConfig c, int period) {
 /// gemma-4-E2B: 35 layers [s,s,s,s,f] x 7; layers 15-34 reuse K/V of 13 (sliding) / 14 (full).
 struct E2B {
   static constexpr std::string_view name = "E2B";
+  static constexpr VisionConfig vision = kVisionSmall;  // vision/config.hpp
   static constexpr TextConfig text = detail::with_pattern(
       TextConfig{
           .vocab_size = 262144,
@@ -56,6 +58,7 @@ struct E2B {
 /// gemma-4-E4B: 42 layers [s x5, f] x 7; layers 24-41 reuse K/V of 22 (sliding) / 23 (full).
 struct E4B {
   static constexpr std::string_view name = "E4B";
+  static constexpr VisionConfig vision = kVisionSmall;  // vision/config.hpp
   static constexpr TextConfig text = detail::with_pattern(
       TextConfig{
           .vocab_size = 262144,
@@ -80,6 +83,7 @@ struct E4B {
 /// (704 wide) of which 8 are active per token; full layers use k_eq_v with 2 KV heads.
 struct MoE26B_A4B {
   static constexpr std::string_view name = "26B-A4B";
+  static constexpr VisionConfig vision = kVisionLarge;  // vision/config.hpp
   static constexpr TextConfig text = detail::with_pattern(
       TextConfig{
           .vocab_size = 262144,
@@ -108,6 +112,7 @@ struct MoE26B_A4B {
 /// gemma-4-31B: 60 dense layers [s x5, f] x 10; full layers use k_eq_v with 4 KV heads.
 struct Dense31B {
   static constexpr std::string_view name = "31B";
+  static constexpr VisionConfig vision = kVisionLarge;  // vision/config.hpp
   static constexpr TextConfig text = detail::with_pattern(
       TextConfig{
           .vocab_size = 262144,
@@ -129,6 +134,16 @@ struct Dense31B {
       6);
 };
 
+/// The static_asserts of GEMMA4_VISION_CONFIG_RULES on C::vision, for variants that have one.
+template <class C>
+concept HasVisionConfig = requires {
+  C::vision;
+};
+template <class C, bool = HasVisionConfig<C>>
+struct CheckedVisionOf {};
+template <class C>
+struct CheckedVisionOf<C, true> : CheckedVision<C::vision> {};
+
 template <class C>
 inline constexpr bool is_dynamic_config_v = std::is_same_v<C, Dynamic>;
 
@@ -140,6 +155,8 @@ struct CheckedVariant {
 #define GEMMA4_STATIC_RULE(cond, message) static_assert(cond, "gemma4 config: " message);
   GEMMA4_TEXT_CONFIG_RULES(GEMMA4_STATIC_RULE, C::text)
 #undef GEMMA4_STATIC_RULE
+  // The vision tower (`vision`, vision/config.hpp), when the variant has one.
+  static constexpr CheckedVisionOf<C> vision_rules{};
   static constexpr auto layers = layer_table<C::text.num_hidden_layers>(C::text);
 };
 
