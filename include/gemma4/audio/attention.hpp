@@ -39,9 +39,9 @@ namespace gemma4 {
 template <class T>
 struct AudioAttentionWeights {
   using C = compute_t<T>;
-  ClippableLinearWeights<T> q_proj, k_proj, v_proj, post;  // [Da, Da]
-  Weight<T> relative_k_proj;                               // [Da, Da]
-  Vector<C> per_dim_scale;                                 // [da]
+  AudioClippableLinearWeights<T> q_proj, k_proj, v_proj, post;  // [Da, Da]
+  Weight<T> relative_k_proj;                                    // [Da, Da]
+  Vector<C> per_dim_scale;                                      // [da]
 };
 
 /// Whether query t may attend to key s (mask [T] of valid frames): the golden
@@ -85,9 +85,9 @@ RowMatrix<C> audio_attention(const RowMatrix<C>& y, const AudioAttentionWeights<
   const Eigen::Array<C, 1, Eigen::Dynamic> dim_scale =
       q_scale * (C(1) + w.per_dim_scale.transpose().array().exp()).log();
 
-  RowMatrix<C> q = clippable_linear<C>(y, w.q_proj);        // [T, Da]
-  RowMatrix<C> k = clippable_linear<C>(y, w.k_proj);        // [T, Da]
-  const RowMatrix<C> v = clippable_linear<C>(y, w.v_proj);  // [T, Da]
+  RowMatrix<C> q = audio_clippable_linear<C>(y, w.q_proj);        // [T, Da]
+  RowMatrix<C> k = audio_clippable_linear<C>(y, w.k_proj);        // [T, Da]
+  const RowMatrix<C> v = audio_clippable_linear<C>(y, w.v_proj);  // [T, Da]
   for (Eigen::Index h = 0; h < Ha; ++h) q.middleCols(h * da, da).array().rowwise() *= dim_scale;
   k *= k_scale;
   const RowMatrix<C> rel = linear<C>(pe, w.relative_k_proj);  // [P + 1, Da], row r: d = P - r
@@ -131,7 +131,7 @@ RowMatrix<C> audio_attention(const RowMatrix<C>& y, const AudioAttentionWeights<
       out /= sum;
     }
   }
-  return clippable_linear<C>(o, w.post);
+  return audio_clippable_linear<C>(o, w.post);
 }
 
 }  // namespace gemma4

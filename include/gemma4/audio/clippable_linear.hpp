@@ -11,6 +11,9 @@
 //   dtype)
 // HF keeps this training-time clamp in inference (it is a no-op for sane activations); with half
 // weights g is 65504, so we take the storage type's limit as HF takes the parameter dtype's.
+//
+// The vision tower has the same HF class (vision/clippable_linear.hpp); the audio names carry an
+// `audio_` prefix so both towers can be included together.
 #pragma once
 
 #include <algorithm>
@@ -22,7 +25,7 @@
 namespace gemma4 {
 
 template <class T>
-struct ClippableLinearWeights {
+struct AudioClippableLinearWeights {
   Weight<T> linear;  // [out, in]
   double input_min = -std::numeric_limits<double>::infinity();
   double input_max = std::numeric_limits<double>::infinity();
@@ -32,7 +35,8 @@ struct ClippableLinearWeights {
 
 /// clamp(clamp(x, in_min, in_max) @ W^T, out_min, out_max): [T, in] -> [T, out].
 template <class C, class T>
-RowMatrix<C> clippable_linear(const RowMatrix<C>& x, const ClippableLinearWeights<T>& w) {
+RowMatrix<C> audio_clippable_linear(const RowMatrix<C>& x,
+                                    const AudioClippableLinearWeights<T>& w) {
   // Bounds are +-inf or finite values read through T; as C they keep their meaning (an infinite
   // bound stays infinite, so the clamp is the identity).
   const C in_lo = static_cast<C>(w.input_min), in_hi = static_cast<C>(w.input_max);

@@ -21,10 +21,10 @@ namespace gemma4 {
 template <class T>
 struct AudioFeedForwardWeights {
   using C = compute_t<T>;
-  Vector<C> pre_layer_norm;               // [Da]
-  ClippableLinearWeights<T> ffw_layer_1;  // [4 Da, Da]
-  ClippableLinearWeights<T> ffw_layer_2;  // [Da, 4 Da]
-  Vector<C> post_layer_norm;              // [Da]
+  Vector<C> pre_layer_norm;                    // [Da]
+  AudioClippableLinearWeights<T> ffw_layer_1;  // [4 Da, Da]
+  AudioClippableLinearWeights<T> ffw_layer_2;  // [Da, 4 Da]
+  Vector<C> post_layer_norm;                   // [Da]
 };
 
 /// silu(x) = x * sigmoid(x), element-wise.
@@ -40,9 +40,9 @@ RowMatrix<C> audio_feed_forward(const RowMatrix<C>& x, const AudioFeedForwardWei
                                 const AudioConfig& c) {
   const double g = audio_clip_bound<T>(c);
   RowMatrix<C> y = rms_norm<C>(audio_clip<C>(x, g), w.pre_layer_norm, c.rms_norm_eps);
-  RowMatrix<C> h = clippable_linear<C>(y, w.ffw_layer_1);  // [T, 4 Da]
+  RowMatrix<C> h = audio_clippable_linear<C>(y, w.ffw_layer_1);  // [T, 4 Da]
   h.array() = silu(h.array());
-  y = clippable_linear<C>(h, w.ffw_layer_2);  // [T, Da]
+  y = audio_clippable_linear<C>(h, w.ffw_layer_2);  // [T, Da]
   y = rms_norm<C>(audio_clip<C>(y, g), w.post_layer_norm, c.rms_norm_eps);
   return x + static_cast<C>(c.residual_weight) * y;
 }

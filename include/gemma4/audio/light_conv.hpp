@@ -21,11 +21,11 @@ namespace gemma4 {
 template <class T>
 struct AudioLightConvWeights {
   using C = compute_t<T>;
-  Vector<C> pre_layer_norm;                // [Da]
-  ClippableLinearWeights<T> linear_start;  // [2 Da, Da]
-  RowMatrix<C> depthwise_conv1d;           // [Da, K] (the checkpoint's [Da, 1, K])
-  Vector<C> conv_norm;                     // [Da]
-  ClippableLinearWeights<T> linear_end;    // [Da, Da]
+  Vector<C> pre_layer_norm;                     // [Da]
+  AudioClippableLinearWeights<T> linear_start;  // [2 Da, Da]
+  RowMatrix<C> depthwise_conv1d;                // [Da, K] (the checkpoint's [Da, 1, K])
+  Vector<C> conv_norm;                          // [Da]
+  AudioClippableLinearWeights<T> linear_end;    // [Da, Da]
 };
 
 /// x + LConv(x): [T, Da] -> [T, Da].
@@ -34,8 +34,8 @@ RowMatrix<C> audio_light_conv(const RowMatrix<C>& x, const AudioLightConvWeights
                               const AudioConfig& c) {
   const Eigen::Index T_ = x.rows(), D = x.cols(), K = w.depthwise_conv1d.cols();
   const RowMatrix<C> y0 = rms_norm<C>(x, w.pre_layer_norm, c.rms_norm_eps);
-  const RowMatrix<C> gl = clippable_linear<C>(y0, w.linear_start);  // [T, 2 Da]
-  RowMatrix<C> glu(T_, D);                                          // [T, Da]
+  const RowMatrix<C> gl = audio_clippable_linear<C>(y0, w.linear_start);  // [T, 2 Da]
+  RowMatrix<C> glu(T_, D);                                                // [T, Da]
   glu.array() = gl.leftCols(D).array() / (C(1) + (-gl.rightCols(D).array()).exp());
   RowMatrix<C> conv = RowMatrix<C>::Zero(T_, D);  // [T, Da]
   for (Eigen::Index t = 0; t < T_; ++t)
@@ -47,7 +47,7 @@ RowMatrix<C> audio_light_conv(const RowMatrix<C>& x, const AudioLightConvWeights
   RowMatrix<C> y =
       rms_norm<C>(audio_clip<C>(conv, audio_clip_bound<T>(c)), w.conv_norm, c.rms_norm_eps);
   y.array() = silu(y.array());
-  return x + clippable_linear<C>(y, w.linear_end);
+  return x + audio_clippable_linear<C>(y, w.linear_end);
 }
 
 }  // namespace gemma4

@@ -9,18 +9,19 @@
 //     "data"  frames of `channels` interleaved samples, `block_align` bytes per frame
 //     others (LIST, fact, cue, ...) are skipped
 //
-// Encodings read: format tag 1 (integer PCM) with 1 to 4 bytes per sample, 3 (IEEE float) with 4
+// Encodings read: format tag 1 (integer PCM) with 1 to 8 bytes per sample, 3 (IEEE float) with 4
 // or 8 bytes, and 0xFFFE (WAVE_FORMAT_EXTENSIBLE), whose sub-format GUID names one of the two.
 // Integer samples are scaled by the container's range, as soundfile/librosa do:
-//   8 bit (unsigned)  (v - 128) / 128      16 bit  v / 2^15      24 bit  v / 2^23      32 bit  v /
-//   2^31
+//   8 bit (unsigned): (v - 128) / 128;   n bytes (signed): v / 2^(8n - 1), e.g. 16 bit v / 32768
 // (a 12-bit or 20-bit sample is stored left-justified in its 2- or 3-byte container, so this is
 // also v_bits / 2^(bits-1)). Float samples are kept as they are (values beyond +-1 are not
-// clipped). Samples are held as double: exact for every integer depth and for 64-bit float files.
+// clipped). Samples are held as double: exact for integer depths up to 53 bits and for 64-bit
+// float files.
 //
 // Everything else (mu-law, A-law, ADPCM, MPEG, ...; a file that is not RIFF/WAVE; a missing fmt
 // or data chunk; sizes that run past the end of the file; a data chunk that is not a whole number
-// of frames; zero samples) is a gemma4::Error naming the file and the value. A data chunk whose
+// of frames; a byte rate other than sample rate x block align; zero samples) is a gemma4::Error
+// naming the file and the value. A data chunk whose
 // declared size runs past the end of the file is an error too (scipy reads it with a warning,
 // we do not guess at what is missing).
 //
@@ -30,6 +31,7 @@
 //   std::vector<double> mono = a.to_mono();
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -49,7 +51,7 @@ enum class WavEncoding { Pcm, Float };
 struct WavAudio {
   int sample_rate = 0;
   int channels = 0;
-  int bits_per_sample = 0;  // container bits: 8, 16, 24, 32 or 64
+  int bits_per_sample = 0;  // container bits: 8, 16, 24, 32, ..., 64
   int valid_bits = 0;       // significant bits (WAVE_FORMAT_EXTENSIBLE, else = container)
   WavEncoding encoding = WavEncoding::Pcm;
   bool extensible = false;      // format tag 0xFFFE
@@ -155,12 +157,15 @@ inline WavAudio decode_wav(std::span<const std::byte> bytes, const std::string& 
   if (riff_size + 8 > bytes.size())
     fail(where, ": the RIFF header says ", riff_size + 8, " bytes, the file has ", bytes.size(),
          " (truncated?)");
-  const std::size_t end = static_cast<std::size_t>(riff_size + 8);
+  // Chunks are bounded by the file, not by the RIFF size: writers that leave the RIFF size short
+  // (one of scipy's test files) are common and harmless; a RIFF size beyond the file is not.
+  const std::size_t end = bytes.size();
 
   WavAudio a;
   a.big_endian = b.big_endian;
   bool have_fmt = false;
   unsigned tag = 0, block_align = 0;
+  std::uint64_t byte_rate = 0;
   std::size_t pos = 12;
   while (pos + 8 <= end) {
     const std::uint64_t size = b.uint(pos + 4, 4);
@@ -173,6 +178,7 @@ inline WavAudio decode_wav(std::span<const std::byte> bytes, const std::string& 
       tag = static_cast<unsigned>(b.uint(body, 2));
       a.channels = static_cast<int>(b.uint(body + 2, 2));
       a.sample_rate = static_cast<int>(b.uint(body + 4, 4));
+      byte_rate = b.uint(body + 8, 4);
       block_align = static_cast<unsigned>(b.uint(body + 12, 2));
       a.bits_per_sample = static_cast<int>(b.uint(body + 14, 2));
       a.valid_bits = a.bits_per_sample;
@@ -181,13 +187,15 @@ inline WavAudio decode_wav(std::span<const std::byte> bytes, const std::string& 
           fail(where, ": WAVE_FORMAT_EXTENSIBLE fmt chunk of ", size, " bytes (40 expected)");
         a.extensible = true;
         a.valid_bits = static_cast<int>(b.uint(body + 18, 2));
-        // Sub-format GUID: the first two bytes are the format tag, the other 14 the fixed
-        // KSDATAFORMAT suffix 0000-0010-8000-00AA00389B71.
-        static constexpr unsigned char suffix[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
-                                                     0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
-        if (std::memcmp(bytes.data() + body + 26, suffix, 14) != 0)
+        // Sub-format GUID {tag-0000-0010-8000-00AA00389B71}: Data1 (u32) is the format tag,
+        // Data2 (u16) 0, Data3 (u16) 0x0010, Data4 the 8 bytes 80 00 00 AA 00 38 9B 71. The
+        // integer fields follow the file's byte order.
+        static constexpr unsigned char data4[8] = {0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
+        const std::uint64_t data1 = b.uint(body + 24, 4);
+        if (b.uint(body + 28, 2) != 0 || b.uint(body + 30, 2) != 0x0010 ||
+            std::memcmp(bytes.data() + body + 32, data4, 8) != 0 || data1 > 0xFFFF)
           fail(where, ": WAVE_FORMAT_EXTENSIBLE with an unknown sub-format GUID");
-        tag = static_cast<unsigned>(detail::WavBytes{bytes, false}.uint(body + 24, 2));
+        tag = static_cast<unsigned>(data1);
       }
       have_fmt = true;
     } else if (b.id_is(pos, "data")) {
@@ -199,7 +207,7 @@ inline WavAudio decode_wav(std::span<const std::byte> bytes, const std::string& 
       if (a.sample_rate <= 0) fail(where, ": sample rate ", a.sample_rate);
       a.encoding = tag == 1 ? WavEncoding::Pcm : WavEncoding::Float;
       const int bits = a.bits_per_sample;
-      const bool ok_bits = tag == 1 ? (bits >= 1 && bits <= 32) : (bits == 32 || bits == 64);
+      const bool ok_bits = tag == 1 ? (bits >= 1 && bits <= 64) : (bits == 32 || bits == 64);
       if (!ok_bits)
         fail(where, ": ", bits, "-bit ", tag == 1 ? "PCM" : "IEEE float", " is not supported");
       // A sample occupies whole bytes: 12-bit samples sit in 2 bytes, 20-bit in 3.
@@ -208,13 +216,16 @@ inline WavAudio decode_wav(std::span<const std::byte> bytes, const std::string& 
         fail(where, ": block align ", block_align, " does not match ", a.channels, " channels x ",
              bytes_per_sample, " bytes");
       a.bits_per_sample = static_cast<int>(bytes_per_sample * 8);
+      if (byte_rate != static_cast<std::uint64_t>(a.sample_rate) * block_align)
+        fail(where, ": byte rate ", byte_rate, " is not sample rate ", a.sample_rate,
+             " x block align ", block_align, " (inconsistent header)");
       if (size % block_align != 0)
         fail(where, ": data chunk of ", size, " bytes is not a whole number of ", block_align,
              "-byte frames");
       const std::size_t n = static_cast<std::size_t>(size / bytes_per_sample);
       if (n == 0) fail(where, ": the data chunk holds zero samples");
       a.samples.resize(n);
-      const double scale = 1.0 / static_cast<double>(std::uint64_t{1} << (a.bits_per_sample - 1));
+      const double scale = std::ldexp(1.0, -(a.bits_per_sample - 1));  // 2^-(8 n - 1)
       for (std::size_t i = 0; i < n; ++i) {
         const std::size_t at = body + i * bytes_per_sample;
         const std::uint64_t u = b.uint(at, static_cast<int>(bytes_per_sample));
@@ -230,7 +241,7 @@ inline WavAudio decode_wav(std::span<const std::byte> bytes, const std::string& 
           v = (static_cast<double>(u) - 128.0) * scale;
         } else {  // signed, two's complement: sign-extend from the container width
           const int shift = 64 - static_cast<int>(8 * bytes_per_sample);
-          const auto s = static_cast<std::int64_t>(u << shift) >> shift;
+          const auto s = static_cast<std::int64_t>(u << shift) >> shift;  // arithmetic (C++20)
           v = static_cast<double>(s) * scale;
         }
         a.samples[i] = v;

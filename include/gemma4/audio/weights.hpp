@@ -156,9 +156,9 @@ class AudioBinder {
 
   double scalar(const std::string& name) const { return static_cast<double>(values(name, {})[0]); }
 
-  ClippableLinearWeights<T> clippable(const AudioConfig& c, const std::string& m, std::int64_t out,
-                                      std::int64_t in) const {
-    ClippableLinearWeights<T> w;
+  AudioClippableLinearWeights<T> clippable(const AudioConfig& c, const std::string& m,
+                                           std::int64_t out, std::int64_t in) const {
+    AudioClippableLinearWeights<T> w;
     w.linear = matrix(m + ".linear.weight", out, in);
     if (c.use_clipped_linears) {
       w.input_min = scalar(m + ".input_min");
