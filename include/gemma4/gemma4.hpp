@@ -14,6 +14,7 @@
 //   tokenizer/    the tokenizer and the chat template
 //   generation/   sampling and generation
 //   reference/    golden verification and tap dumps, random checkpoints, parameter counts
+//   vision/       images (stb), the image processor, the vision tower and embed_vision
 #pragma once
 
 #include "gemma4/core.hpp"
@@ -24,3 +25,4 @@
 #include "gemma4/text.hpp"
 #include "gemma4/tokenizer.hpp"
 #include "gemma4/variants.hpp"
+#include "gemma4/vision.hpp"

@@ -9,8 +9,11 @@
 //   pass  = error <= NumberTraits<T>::tolerance         integers (expert indices) must be equal
 //
 // moe_top_k_index.i / moe_top_k_weights.i are compared per token as sets of (expert, weight).
-// Keys of stages this library cannot produce yet (vision, audio, multimodal merge) are reported
-// as unsupported and make the verification fail; inputs and debugging aids are not checked.
+// Vision fixtures (one raw `image_uint8`) are checked from the raw image through every vision
+// stage (vision/golden_taps.hpp): integers and the Pillow resize exactly, the float-path resize
+// to +-1 level. Keys of stages this library cannot produce yet (audio, multimodal merge) are
+// reported as unsupported and make the verification fail; inputs and debugging aids are not
+// checked.
 // This is the engine of `gemma4 verify` and of the golden tests.
 //
 // dump_taps() is the other direction: it runs any model on given ids and writes every tap in the
@@ -30,6 +33,7 @@
 #include "gemma4/io/checkpoint_writer.hpp"
 #include "gemma4/io/safetensors.hpp"
 #include "gemma4/text/model.hpp"
+#include "gemma4/vision/golden_taps.hpp"
 
 namespace gemma4 {
 
@@ -56,11 +60,15 @@ struct VerifyReport {
 };
 
 /// The role of a golden key.
-enum class GoldenKeyKind { Input, Aid, Text, Unsupported };
+enum class GoldenKeyKind { Input, Aid, Text, Vision, Unsupported };
 
 /// Classifies a key of golden.safetensors (FORMAT.md's tables).
 inline GoldenKeyKind golden_key_kind(std::string_view key) {
   auto starts = [&](std::string_view p) { return key.starts_with(p); };
+  // The vision path (vision/golden_taps.hpp) computes every other image_* key, pixel_values and
+  // resize_cases from the raw image and the budget, and they are checked.
+  if (starts("image_uint8") || key == "image_max_soft_tokens") return GoldenKeyKind::Input;
+  if (is_vision_key(key)) return GoldenKeyKind::Vision;
   static const std::set<std::string, std::less<>> inputs = {
       "input_ids",      "image_max_soft_tokens", "pixel_values",     "image_position_ids",
       "input_features", "input_features_mask",   "mm_token_type_ids"};
@@ -131,30 +139,31 @@ VerifyReport verify_fixture(const std::filesystem::path& dir) {
   using C = compute_t<T>;
   VerifyReport report{dir, {}, {}};
   const SafetensorsFile golden(dir / "golden.safetensors");
-  const auto model = TextModel<Dynamic, T>::load(dir);
-  const TextConfig& cfg = model.config();
-
-  std::vector<TokenId> ids;
-  for (std::int64_t v : golden.read<std::int64_t>("input_ids")) {
-    if (v < 0 || v > std::numeric_limits<TokenId>::max())
-      detail::fail((dir / "golden.safetensors").string(), ": input id ", v, " out of range");
-    ids.push_back(static_cast<TokenId>(v));
-  }
-
-  struct Recorded {
-    std::vector<std::int64_t> shape;
-    std::vector<double> values;
-  };
+  using Recorded = GoldenTap;
   std::map<std::string, Recorded, std::less<>> taps;
-  model.forward(ids, LogitsFor::All, [&](const Tap<C>& tap) {
-    Recorded r{tap.shape, std::vector<double>(static_cast<std::size_t>(tap.values.size()))};
-    for (Eigen::Index i = 0; i < tap.values.size(); ++i)
-      r.values[static_cast<std::size_t>(i)] = static_cast<double>(tap.values.data()[i]);
-    taps[std::string(tap.name)] = std::move(r);
-  });
-  const auto n = static_cast<std::int64_t>(ids.size());
-  taps["mask_sliding"] = {{n, n}, detail::text_mask(cfg, LayerType::Sliding, n)};
-  taps["mask_full"] = {{n, n}, detail::text_mask(cfg, LayerType::Full, n)};
+  if (golden.find("input_ids")) {  // a text decoder (vision-only fixtures have none)
+    const auto model = TextModel<Dynamic, T>::load(dir);
+    const TextConfig& cfg = model.config();
+    std::vector<TokenId> ids;
+    for (std::int64_t v : golden.read<std::int64_t>("input_ids")) {
+      if (v < 0 || v > std::numeric_limits<TokenId>::max())
+        detail::fail((dir / "golden.safetensors").string(), ": input id ", v, " out of range");
+      ids.push_back(static_cast<TokenId>(v));
+    }
+    model.forward(ids, LogitsFor::All, [&](const Tap<C>& tap) {
+      Recorded r{tap.shape, std::vector<double>(static_cast<std::size_t>(tap.values.size()))};
+      for (Eigen::Index i = 0; i < tap.values.size(); ++i)
+        r.values[static_cast<std::size_t>(i)] = static_cast<double>(tap.values.data()[i]);
+      taps[std::string(tap.name)] = std::move(r);
+    });
+    const auto n = static_cast<std::int64_t>(ids.size());
+    taps["mask_sliding"] = {{n, n}, detail::text_mask(cfg, LayerType::Sliding, n)};
+    taps["mask_full"] = {{n, n}, detail::text_mask(cfg, LayerType::Full, n)};
+  }
+  // One raw image: the vision path from image_uint8 (multi-image fixtures are not supported yet).
+  const bool has_image = golden.find("image_uint8") != nullptr;
+  if (has_image)
+    for (auto& [name, t] : vision_golden_taps<T>(dir, golden)) taps[name] = std::move(t);
 
   const double bound = NumberTraits<T>::tolerance;
   for (const TensorInfo& info : golden.tensors()) {
@@ -166,6 +175,12 @@ VerifyReport verify_fixture(const std::filesystem::path& dir) {
       case GoldenKeyKind::Unsupported:
         report.unsupported.push_back(key);
         continue;
+      case GoldenKeyKind::Vision:
+        if (!has_image) {
+          report.unsupported.push_back(key);
+          continue;
+        }
+        break;
       case GoldenKeyKind::Text:
         break;
     }
@@ -209,9 +224,19 @@ VerifyReport verify_fixture(const std::filesystem::path& dir) {
           compare_tensor(wkey, info.shape, ref_wsorted, ow.shape, ours_w, bound));
       continue;
     }
-    const bool exact = key == "mask_sliding" || key == "mask_full";
-    report.checks.push_back(compare_tensor(key, info.shape, ref, it->second.shape,
-                                           it->second.values, exact ? 0 : bound));
+    const VisionCompare vmode = golden_key_kind(key) == GoldenKeyKind::Vision
+                                    ? vision_compare_mode(key)
+                                    : VisionCompare::Tolerance;
+    const bool exact = key == "mask_sliding" || key == "mask_full" || vmode == VisionCompare::Exact;
+    TensorCheck c = compare_tensor(key, info.shape, ref, it->second.shape, it->second.values,
+                                   exact ? 0 : bound);
+    if (vmode == VisionCompare::OneLevel) {  // the float-path resize: +-1 uint8 level, absolute
+      c.error = c.max_abs_error;
+      c.bound = 1;
+      c.pass = c.error <= 1;
+      if (c.note.empty()) c.note = "absolute, in uint8 levels";
+    }
+    report.checks.push_back(std::move(c));
   }
   return report;
 }
