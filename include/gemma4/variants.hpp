@@ -6,7 +6,8 @@
 //   gemma4::TextModel<gemma4::Dense31B, float>    dense
 //   gemma4::TextModel<gemma4::Dynamic, float>     any shape, read from config.json at run time
 //
-// A variant is a type with a constexpr TextConfig `text`, a VisionConfig `vision` and a `name`; its
+// A variant is a type with a constexpr TextConfig `text`, a VisionConfig `vision`, for E2B and E4B
+// an AudioConfig `audio` (26B-A4B and 31B have no audio tower), and a `name`; its
 // numbers are those of spec variants.md §1 (HF convert_gemma4_weights.py `_VARIANTS` and the
 // released config.json files). Per-layer tables are computed once, at compile time (`layers`), and
 // every variant is checked by CheckedVariant: a config that breaks a rule does not compile.
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "gemma4/audio/config.hpp"
 #include "gemma4/text/config.hpp"
 #include "gemma4/vision/config.hpp"
 
@@ -34,6 +36,7 @@ constexpr TextConfig with_pattern(TextConfig c, int period) {
 struct E2B {
   static constexpr std::string_view name = "E2B";
   static constexpr VisionConfig vision = kVisionSmall;  // vision/config.hpp
+  static constexpr AudioConfig audio = kAudioTower;     // audio/config.hpp: 1024 x 12 blocks
   static constexpr TextConfig text = detail::with_pattern(
       TextConfig{
           .vocab_size = 262144,
@@ -59,6 +62,7 @@ struct E2B {
 struct E4B {
   static constexpr std::string_view name = "E4B";
   static constexpr VisionConfig vision = kVisionSmall;  // vision/config.hpp
+  static constexpr AudioConfig audio = kAudioTower;     // audio/config.hpp: 1024 x 12 blocks
   static constexpr TextConfig text = detail::with_pattern(
       TextConfig{
           .vocab_size = 262144,
@@ -144,6 +148,19 @@ struct CheckedVisionOf {};
 template <class C>
 struct CheckedVisionOf<C, true> : CheckedVision<C::vision> {};
 
+/// Whether variant C has an audio tower (an AudioConfig member `audio`: E2B and E4B).
+template <class C>
+concept HasAudioConfig = requires {
+  C::audio;
+};
+template <class C>
+inline constexpr bool has_audio_tower_v = HasAudioConfig<C>;
+/// The static_asserts of GEMMA4_AUDIO_CONFIG_RULES on C::audio, for variants that have one.
+template <class C, bool = HasAudioConfig<C>>
+struct CheckedAudioOf {};
+template <class C>
+struct CheckedAudioOf<C, true> : CheckedAudio<C::audio> {};
+
 template <class C>
 inline constexpr bool is_dynamic_config_v = std::is_same_v<C, Dynamic>;
 
@@ -157,6 +174,8 @@ struct CheckedVariant {
 #undef GEMMA4_STATIC_RULE
   // The vision tower (`vision`, vision/config.hpp), when the variant has one.
   static constexpr CheckedVisionOf<C> vision_rules{};
+  // The audio tower (`audio`, audio/config.hpp), when the variant has one.
+  static constexpr CheckedAudioOf<C> audio_rules{};
   static constexpr auto layers = layer_table<C::text.num_hidden_layers>(C::text);
 };
 

@@ -96,6 +96,17 @@ struct AudioFeatureConfig {
   RULE((c).output_proj_dims > 0, "audio output_proj_dims must be positive")
 // clang-format on
 
+/// The audio tower of E2B and E4B (the same in both): the AudioConfig defaults.
+inline constexpr AudioConfig kAudioTower{};
+
+/// Every rule of GEMMA4_AUDIO_CONFIG_RULES as a static_assert on a compile-time audio config.
+template <const AudioConfig& c>
+struct CheckedAudio {
+#define GEMMA4_STATIC_AUDIO_RULE(cond, message) static_assert(cond, "gemma4 config: " message);
+  GEMMA4_AUDIO_CONFIG_RULES(GEMMA4_STATIC_AUDIO_RULE, c)
+#undef GEMMA4_STATIC_AUDIO_RULE
+};
+
 /// Every rule `c` breaks, as messages (empty when valid).
 inline std::vector<std::string> audio_config_errors(const AudioConfig& c) {
   std::vector<std::string> out;

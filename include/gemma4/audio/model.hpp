@@ -33,14 +33,6 @@
 
 namespace gemma4 {
 
-/// Whether variant V has an audio tower (a constexpr AudioConfig member `audio`).
-template <class V, class = void>
-struct has_audio_tower : std::false_type {};
-template <class V>
-struct has_audio_tower<V, std::void_t<decltype(V::audio)>> : std::true_type {};
-template <class V>
-inline constexpr bool has_audio_tower_v = has_audio_tower<V>::value;
-
 /// The output of the audio path for one clip.
 template <class C>
 struct AudioSoftTokens {
@@ -58,6 +50,7 @@ template <class V>
 class AudioConfigHolder {
   static_assert(is_dynamic_config_v<V> || has_audio_tower_v<V>,
                 "gemma4: this variant has no audio tower (only E2B and E4B have one)");
+  static constexpr CheckedAudioOf<V> rules{};  // the variant's audio config, checked
 
  public:
   AudioConfigHolder(const AudioConfig& c, std::int64_t text_hidden) {
