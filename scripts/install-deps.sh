@@ -10,7 +10,8 @@ packages=(
   g++ clang libclang-rt-14-dev  # the two compilers CI uses; clang's sanitizer runtimes
   cmake ninja-build meson pkg-config ccache
   libeigen3-dev nlohmann-json3-dev  # the library's only dependencies
-  doctest-dev libbenchmark-dev libstb-dev  # tests, bench/, image loading in examples
+  doctest-dev libbenchmark-dev libstb-dev  # tests, bench/, image files (vision/image_file.hpp)
+  python3-pil python3-skimage  # the Pillow reference and photos of tests/vision (prepare_pillow.sh)
   clang-format git ca-certificates
 )
 
