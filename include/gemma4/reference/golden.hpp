@@ -11,9 +11,10 @@
 // moe_top_k_index.i / moe_top_k_weights.i are compared per token as sets of (expert, weight).
 // Vision fixtures (one raw `image_uint8`) are checked from the raw image through every vision
 // stage (vision/golden_taps.hpp): integers and the Pillow resize exactly, the float-path resize
-// to +-1 level. Keys of stages this library cannot produce yet (audio, multimodal merge) are
-// reported as unsupported and make the verification fail; inputs and debugging aids are not
-// checked.
+// to +-1 level. Audio fixtures (a raw `audio_waveform`) are checked from the waveform through
+// the features and every audio stage (audio/golden_taps.hpp), integers exactly. Keys of stages
+// this library cannot produce yet (multimodal merge) are reported as unsupported and make the
+// verification fail; inputs and debugging aids are not checked.
 // This is the engine of `gemma4 verify` and of the golden tests.
 //
 // dump_taps() is the other direction: it runs any model on given ids and writes every tap in the
@@ -30,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "gemma4/audio/golden_taps.hpp"
 #include "gemma4/io/checkpoint_writer.hpp"
 #include "gemma4/io/safetensors.hpp"
 #include "gemma4/text/model.hpp"
@@ -60,7 +62,7 @@ struct VerifyReport {
 };
 
 /// The role of a golden key.
-enum class GoldenKeyKind { Input, Aid, Text, Vision, Unsupported };
+enum class GoldenKeyKind { Input, Aid, Text, Vision, Audio, Unsupported };
 
 /// Classifies a key of golden.safetensors (FORMAT.md's tables).
 inline GoldenKeyKind golden_key_kind(std::string_view key) {
@@ -69,6 +71,10 @@ inline GoldenKeyKind golden_key_kind(std::string_view key) {
   // resize_cases from the raw image and the budget, and they are checked.
   if (starts("image_uint8") || key == "image_max_soft_tokens") return GoldenKeyKind::Input;
   if (is_vision_key(key)) return GoldenKeyKind::Vision;
+  // The audio path computes every audio_* key from the raw waveform (input_features and its mask
+  // too, which stay inputs for a fixture without a waveform).
+  if (is_audio_key(key) && key != "input_features" && key != "input_features_mask")
+    return GoldenKeyKind::Audio;
   static const std::set<std::string, std::less<>> inputs = {
       "input_ids",      "image_max_soft_tokens", "pixel_values",     "image_position_ids",
       "input_features", "input_features_mask",   "mm_token_type_ids"};
@@ -164,14 +170,29 @@ VerifyReport verify_fixture(const std::filesystem::path& dir) {
   const bool has_image = golden.find("image_uint8") != nullptr;
   if (has_image)
     for (auto& [name, t] : vision_golden_taps<T>(dir, golden)) taps[name] = std::move(t);
+  // Raw clips: the audio path from audio_waveform (audio/golden_taps.hpp), features included.
+  const bool has_audio = has_audio_waveform(golden);
+  if (has_audio)
+    audio_golden_taps<T>(
+        dir, golden, [&](const std::string& k, std::vector<std::int64_t> s, std::vector<double> v) {
+          taps[k] = {std::move(s), std::move(v)};
+        });
 
   const double bound = NumberTraits<T>::tolerance;
   for (const TensorInfo& info : golden.tensors()) {
     const std::string& key = info.name;
     switch (golden_key_kind(key)) {
       case GoldenKeyKind::Input:
+        if (has_audio && is_audio_key(key)) break;  // features computed from the waveform
+        continue;
       case GoldenKeyKind::Aid:
         continue;
+      case GoldenKeyKind::Audio:
+        if (!has_audio) {
+          report.unsupported.push_back(key);
+          continue;
+        }
+        break;
       case GoldenKeyKind::Unsupported:
         report.unsupported.push_back(key);
         continue;
@@ -227,7 +248,9 @@ VerifyReport verify_fixture(const std::filesystem::path& dir) {
     const VisionCompare vmode = golden_key_kind(key) == GoldenKeyKind::Vision
                                     ? vision_compare_mode(key)
                                     : VisionCompare::Tolerance;
-    const bool exact = key == "mask_sliding" || key == "mask_full" || vmode == VisionCompare::Exact;
+    const bool exact = key == "mask_sliding" || key == "mask_full" ||
+                       vmode == VisionCompare::Exact ||
+                       (is_audio_key(key) && audio_key_is_exact(key));
     TensorCheck c = compare_tensor(key, info.shape, ref, it->second.shape, it->second.values,
                                    exact ? 0 : bound);
     if (vmode == VisionCompare::OneLevel) {  // the float-path resize: +-1 uint8 level, absolute
