@@ -2,7 +2,8 @@
 //
 // Prints the per-layer table (type, head dim, heads, K/V source, MLP width) and the parameter
 // counts (total, effective without the PLE table, active per token for MoE) of a variant or of
-// any config.json.
+// any config.json, then every scalar config.json field of the text config (the field table of
+// text/config.hpp).
 #pragma once
 
 #include <iostream>
@@ -22,11 +23,16 @@ inline int cmd_explain(int argc, char** argv) {
     std::cerr << "usage: gemma4 explain E2B|E4B|26B-A4B|31B|<config.json>\n";
     return 2;
   }
-  const bool known = visit_variant(pos[0], [](auto variant) {
+  auto explain = [](const TextConfig& c, std::string_view name) {
+    std::cout << describe(c, name)
+              << "\ntext_config (config.json keys, after HF's post-init rules)\n"
+              << describe_config_fields(c, text_config_fields());
+  };
+  const bool known = visit_variant(pos[0], [&](auto variant) {
     using V = typename decltype(variant)::type;
-    std::cout << describe(CheckedVariant<V>::text, V::name);
+    explain(CheckedVariant<V>::text, V::name);
   });
-  if (!known) std::cout << describe(read_text_config(pos[0]), pos[0]);
+  if (!known) explain(read_text_config(pos[0]), pos[0]);
   return 0;
 }
 

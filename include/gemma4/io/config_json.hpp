@@ -19,7 +19,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
+#include "gemma4/core/config_fields.hpp"
 #include "gemma4/text/config.hpp"
 
 namespace gemma4 {
@@ -81,6 +83,44 @@ inline RopeParameters rope_from_json(const nlohmann::json& j, RopeParameters fal
 
 }  // namespace detail
 
+/// Reads every field of `table` (core/config_fields.hpp) from the JSON object `j` into `c`,
+/// applying each field's rule for absent and null values; a value of the wrong type is an error
+/// naming `where` and the key.
+template <class Config, class Table>
+void read_config_fields(const nlohmann::json& j, Config& c, const Table& table,
+                        std::string_view where) {
+  for_each_field(table, [&](const auto& field) {
+    using T = typename std::decay_t<decltype(field)>::value_type;
+    const std::string key(field.key);
+    auto& value = c.*field.member;
+    const auto it = j.find(key);
+    const bool absent = it == j.end(), null = !absent && it->is_null();
+    const bool zero = (absent && (field.rule == FieldRule::ZeroIfAbsent ||
+                                  field.rule == FieldRule::NoneIsZero)) ||
+                      (null && field.rule != FieldRule::Default);
+    if (zero)
+      value = T{};
+    else if (!absent && !null)
+      value = detail::json_get<T>(j, key.c_str(), value, where);
+  });
+}
+
+/// The fields of `table` as a JSON object; NoneIsZero fields that are 0 are written as null.
+template <class Config, class Table>
+nlohmann::json write_config_fields(const Config& c, const Table& table) {
+  nlohmann::json j = nlohmann::json::object();
+  for_each_field(table, [&](const auto& field) {
+    using T = typename std::decay_t<decltype(field)>::value_type;
+    const auto& value = c.*field.member;
+    const std::string key(field.key);
+    if (field.rule == FieldRule::NoneIsZero && value == T{})
+      j[key] = nullptr;
+    else
+      j[key] = value;
+  });
+  return j;
+}
+
 /// Parses the text part of a config.json document. `where` names the source in errors.
 inline TextConfig text_config_from_json(const nlohmann::json& root, std::string_view where) {
   using detail::json_get;
@@ -92,34 +132,10 @@ inline TextConfig text_config_from_json(const nlohmann::json& root, std::string_
     detail::fail(where, ": no \"text_config\" in a config of model_type ", root["model_type"]);
 
   TextConfig c;  // class defaults of Gemma4TextConfig
-  c.vocab_size = json_get<int>(j, "vocab_size", c.vocab_size, where);
-  c.hidden_size = json_get<int>(j, "hidden_size", c.hidden_size, where);
-  c.intermediate_size = json_get<int>(j, "intermediate_size", c.intermediate_size, where);
-  c.num_hidden_layers = json_get<int>(j, "num_hidden_layers", c.num_hidden_layers, where);
-  c.num_attention_heads = json_get<int>(j, "num_attention_heads", c.num_attention_heads, where);
-  c.num_key_value_heads = json_get<int>(j, "num_key_value_heads", c.num_key_value_heads, where);
-  c.head_dim = json_get<int>(j, "head_dim", c.head_dim, where);
-  // Missing: HF's default 512; null: full layers use head_dim.
-  if (j.contains("global_head_dim"))
-    c.global_head_dim = json_get<int>(j, "global_head_dim", 0, where);
-  c.num_global_key_value_heads = json_get<int>(j, "num_global_key_value_heads", 0, where);
-  c.attention_k_eq_v = json_get<bool>(j, "attention_k_eq_v", false, where);
-  c.sliding_window = json_get<int>(j, "sliding_window", c.sliding_window, where);
-  c.final_logit_softcapping = json_get<double>(j, "final_logit_softcapping", 0.0, where);
-  c.rms_norm_eps = json_get<double>(j, "rms_norm_eps", c.rms_norm_eps, where);
-  // Missing means the default 256 (PLE on); null and 0 both mean off (spec §1.2).
-  if (j.contains("hidden_size_per_layer_input"))
-    c.hidden_size_per_layer_input = json_get<int>(j, "hidden_size_per_layer_input", 0, where);
-  c.vocab_size_per_layer_input =
-      json_get<int>(j, "vocab_size_per_layer_input", c.vocab_size_per_layer_input, where);
-  c.num_kv_shared_layers = json_get<int>(j, "num_kv_shared_layers", 0, where);
-  c.use_double_wide_mlp = json_get<bool>(j, "use_double_wide_mlp", false, where);
-  c.enable_moe_block = json_get<bool>(j, "enable_moe_block", false, where);
-  c.num_experts = json_get<int>(j, "num_experts", 0, where);
-  c.top_k_experts = json_get<int>(j, "top_k_experts", 0, where);
-  c.moe_intermediate_size = json_get<int>(j, "moe_intermediate_size", 0, where);
-  c.pad_token_id = json_get<int>(j, "pad_token_id", c.pad_token_id, where);
-  c.bos_token_id = json_get<int>(j, "bos_token_id", c.bos_token_id, where);
+  // Tied unless the text config or the wrapper says otherwise (HF reads the top-level key); the
+  // table below keeps this when the text config does not name it.
+  c.tie_word_embeddings = json_get<bool>(root, "tie_word_embeddings", true, where);
+  read_config_fields(j, c, text_config_fields(), where);
   if (const auto* eos = detail::json_field(j, "eos_token_id"))
     c.eos_token_id = eos->is_array() && !eos->empty() ? (*eos)[0].get<int>() : eos->get<int>();
 
@@ -134,9 +150,6 @@ inline TextConfig text_config_from_json(const nlohmann::json& root, std::string_
   if (!bidi.empty() && bidi != "vision")
     detail::fail(where, ": use_bidirectional_attention \"", bidi, "\" is unknown");
   c.bidirectional_vision = bidi == "vision";
-  // Tied unless the text config or the wrapper says otherwise (HF reads the top-level key).
-  c.tie_word_embeddings = json_get<bool>(
-      j, "tie_word_embeddings", json_get<bool>(root, "tie_word_embeddings", true, where), where);
 
   if (c.num_hidden_layers <= 0 || c.num_hidden_layers > kMaxLayers)
     detail::fail(where, ": num_hidden_layers = ", c.num_hidden_layers, " is outside [1, ",
@@ -248,55 +261,29 @@ inline TextConfig read_text_config(const std::filesystem::path& path) {
 
 /// The `text_config` object of a hub config.json for `c` (flat key form, as on the hub).
 inline nlohmann::json text_config_to_json(const TextConfig& c) {
-  nlohmann::json j;
   auto rope = [](const RopeParameters& r) {
     nlohmann::json o{{"rope_type", r.rope_type == RopeType::Default ? "default" : "proportional"},
                      {"rope_theta", r.rope_theta}};
     if (r.rope_type == RopeType::Proportional) o["partial_rotary_factor"] = r.partial_rotary_factor;
     return o;
   };
-  auto opt = [](int v) { return v > 0 ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json types = nlohmann::json::array();
   for (int i = 0; i < c.num_hidden_layers; ++i) types.push_back(layer_type_name(c.layer_type(i)));
+  nlohmann::json j = write_config_fields(c, text_config_fields());
+  // The fields read by hand, and the constants of every release.
   j["model_type"] = "gemma4_text";
-  j["vocab_size"] = c.vocab_size;
-  j["hidden_size"] = c.hidden_size;
-  j["intermediate_size"] = c.intermediate_size;
-  j["num_hidden_layers"] = c.num_hidden_layers;
-  j["num_attention_heads"] = c.num_attention_heads;
-  j["num_key_value_heads"] = c.num_key_value_heads;
-  j["head_dim"] = c.head_dim;
-  j["global_head_dim"] = c.global_head_dim;
-  j["num_global_key_value_heads"] = opt(c.num_global_key_value_heads);
-  j["hidden_activation"] = "gelu_pytorch_tanh";
-  j["max_position_embeddings"] = c.sliding_window >= 1024 ? 262144 : 131072;
-  j["initializer_range"] = 0.02;
-  j["rms_norm_eps"] = c.rms_norm_eps;
-  j["use_cache"] = true;
-  j["pad_token_id"] = c.pad_token_id;
   j["eos_token_id"] = c.eos_token_id;
-  j["bos_token_id"] = c.bos_token_id;
-  j["tie_word_embeddings"] = c.tie_word_embeddings;
+  j["layer_types"] = types;
   j["rope_parameters"] = {{"sliding_attention", rope(c.rope_sliding)},
                           {"full_attention", rope(c.rope_full)}};
-  j["attention_bias"] = false;
-  j["attention_dropout"] = 0.0;
-  j["sliding_window"] = c.sliding_window;
-  j["layer_types"] = types;
-  j["final_logit_softcapping"] = c.final_logit_softcapping > 0
-                                     ? nlohmann::json(c.final_logit_softcapping)
-                                     : nlohmann::json(nullptr);
   j["use_bidirectional_attention"] =
       c.bidirectional_vision ? nlohmann::json("vision") : nlohmann::json(nullptr);
-  j["vocab_size_per_layer_input"] = c.vocab_size_per_layer_input;
-  j["hidden_size_per_layer_input"] = c.hidden_size_per_layer_input;
-  j["attention_k_eq_v"] = c.attention_k_eq_v;
-  j["num_kv_shared_layers"] = c.num_kv_shared_layers;
-  j["enable_moe_block"] = c.enable_moe_block;
-  j["use_double_wide_mlp"] = c.use_double_wide_mlp;
-  j["num_experts"] = opt(c.num_experts);
-  j["top_k_experts"] = opt(c.top_k_experts);
-  j["moe_intermediate_size"] = opt(c.moe_intermediate_size);
+  j["hidden_activation"] = "gelu_pytorch_tanh";
+  j["attention_bias"] = false;
+  j["attention_dropout"] = 0.0;
+  j["max_position_embeddings"] = c.sliding_window >= 1024 ? 262144 : 131072;
+  j["initializer_range"] = 0.02;
+  j["use_cache"] = true;
   return j;
 }
 

@@ -3,15 +3,16 @@
 // A TextConfig holds the numbers of Hugging Face's `Gemma4TextConfig` (spec text-decoder.md §1.1)
 // after its post-init rules (§1.2). layer_spec(config, i) derives the geometry of layer i (§1.3):
 //
-//   d_i        = global_head_dim if layer i is full attention (and global_head_dim > 0), else
-//   head_dim k_eq_v_i   = attention_k_eq_v and full                  (V is v_norm of the raw K
-//   projection) kv_i       = num_global_key_value_heads if k_eq_v_i (falling back to
-//   num_key_value_heads) shared_i   = i >= first_shared = L - num_kv_shared_layers src_i      = the
-//   LAST j < first_shared with layer_types[j] == layer_types[i]   (shared layers) I_i        = 2 *
-//   intermediate_size if use_double_wide_mlp and shared_i, else intermediate_size
+//   d_i      = global_head_dim if layer i is full (and global_head_dim > 0), else head_dim
+//   k_eq_v_i = attention_k_eq_v and layer i is full (V is v_norm of the raw K projection)
+//   kv_i     = num_global_key_value_heads if k_eq_v_i (falling back to num_key_value_heads)
+//   shared_i = i >= first_shared = L - num_kv_shared_layers
+//   src_i    = the LAST j < first_shared with layer_types[j] == layer_types[i] (shared layers)
+//   I_i      = 2 * intermediate_size if use_double_wide_mlp and shared_i, else intermediate_size
 //
 // The same struct serves the four compile-time variants (variants.hpp, where it is constexpr) and
-// any config.json read at run time (config_json.hpp), the way Eigen serves fixed and Dynamic sizes.
+// any config.json read at run time (io/config_json.hpp), the way Eigen serves fixed and Dynamic
+// sizes.
 #pragma once
 
 #include <algorithm>
@@ -19,8 +20,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
+#include "gemma4/core/config_fields.hpp"
 #include "gemma4/core/error.hpp"
 
 namespace gemma4 {
@@ -82,6 +85,48 @@ struct TextConfig {
   constexpr int first_kv_shared_layer() const { return num_hidden_layers - num_kv_shared_layers; }
   constexpr LayerType layer_type(int i) const { return layer_types[static_cast<std::size_t>(i)]; }
 };
+
+/// The scalar fields of TextConfig by config.json key, with HF's rules for absent and null values
+/// (core/config_fields.hpp): the one list that reading, writing, comparing and `explain` use.
+/// Read by hand in io/config_json.hpp, because they are not scalars or have rules of their own:
+/// layer_types (missing: the 6-period pattern; the last layer forced full), rope_parameters (one
+/// dict per layer type, or one flat dict for both), per_layer_config (full-layer geometry of
+/// transformers >= 5.15), eos_token_id (an int or a list: the first counts),
+/// use_bidirectional_attention ("vision" or null), tie_word_embeddings (missing: the wrapper's
+/// key, then true), and the constants checked but not stored (hidden_activation, attention_bias).
+constexpr auto text_config_fields() {
+  using C = TextConfig;
+  using enum FieldRule;
+  // clang-format off
+  return std::tuple{
+      //           config.json key                member                                rule
+      config_field("vocab_size",                  &C::vocab_size),
+      config_field("hidden_size",                 &C::hidden_size),
+      config_field("intermediate_size",           &C::intermediate_size),
+      config_field("num_hidden_layers",           &C::num_hidden_layers),
+      config_field("num_attention_heads",         &C::num_attention_heads),
+      config_field("num_key_value_heads",         &C::num_key_value_heads),
+      config_field("head_dim",                    &C::head_dim),
+      config_field("global_head_dim",             &C::global_head_dim,             NullIsZero),
+      config_field("num_global_key_value_heads",  &C::num_global_key_value_heads,  NoneIsZero),
+      config_field("attention_k_eq_v",            &C::attention_k_eq_v,            ZeroIfAbsent),
+      config_field("sliding_window",              &C::sliding_window),
+      config_field("final_logit_softcapping",     &C::final_logit_softcapping,     NoneIsZero),
+      config_field("rms_norm_eps",                &C::rms_norm_eps),
+      config_field("hidden_size_per_layer_input", &C::hidden_size_per_layer_input, NullIsZero),
+      config_field("vocab_size_per_layer_input",  &C::vocab_size_per_layer_input),
+      config_field("num_kv_shared_layers",        &C::num_kv_shared_layers,        ZeroIfAbsent),
+      config_field("use_double_wide_mlp",         &C::use_double_wide_mlp,         ZeroIfAbsent),
+      config_field("enable_moe_block",            &C::enable_moe_block,            ZeroIfAbsent),
+      config_field("num_experts",                 &C::num_experts,                 NoneIsZero),
+      config_field("top_k_experts",               &C::top_k_experts,               NoneIsZero),
+      config_field("moe_intermediate_size",       &C::moe_intermediate_size,       NoneIsZero),
+      config_field("tie_word_embeddings",         &C::tie_word_embeddings),
+      config_field("pad_token_id",                &C::pad_token_id),
+      config_field("bos_token_id",                &C::bos_token_id),
+  };
+  // clang-format on
+}
 
 /// HF's default layer pattern (§1.2): layer i is full when (i+1) % period == 0; the last layer
 /// is always full.
@@ -235,37 +280,17 @@ inline void validate(const TextConfig& c, std::string_view where) {
 /// ("hidden_size: expected 1536, got 2048"). Used to check a checkpoint against a compiled variant.
 inline std::vector<std::string> config_mismatches(const TextConfig& expected,
                                                   const TextConfig& actual) {
-  std::vector<std::string> out;
+  std::vector<std::string> out = config_field_mismatches(expected, actual, text_config_fields());
   auto field = [&](std::string_view name, const auto& e, const auto& a) {
     if (!(e == a)) out.push_back(detail::concat(name, ": expected ", e, ", got ", a));
   };
-#define GEMMA4_FIELD(f) field(#f, expected.f, actual.f)
-  GEMMA4_FIELD(vocab_size);
-  GEMMA4_FIELD(hidden_size);
-  GEMMA4_FIELD(intermediate_size);
-  GEMMA4_FIELD(num_hidden_layers);
-  GEMMA4_FIELD(num_attention_heads);
-  GEMMA4_FIELD(num_key_value_heads);
-  GEMMA4_FIELD(head_dim);
-  GEMMA4_FIELD(global_head_dim);
-  GEMMA4_FIELD(num_global_key_value_heads);
-  GEMMA4_FIELD(attention_k_eq_v);
-  GEMMA4_FIELD(sliding_window);
-  GEMMA4_FIELD(final_logit_softcapping);
-  GEMMA4_FIELD(rms_norm_eps);
-  GEMMA4_FIELD(hidden_size_per_layer_input);
-  GEMMA4_FIELD(vocab_size_per_layer_input);
-  GEMMA4_FIELD(num_kv_shared_layers);
-  GEMMA4_FIELD(use_double_wide_mlp);
-  GEMMA4_FIELD(enable_moe_block);
-  GEMMA4_FIELD(num_experts);
-  GEMMA4_FIELD(top_k_experts);
-  GEMMA4_FIELD(moe_intermediate_size);
-  GEMMA4_FIELD(tie_word_embeddings);
-  GEMMA4_FIELD(rope_sliding.rope_theta);
-  GEMMA4_FIELD(rope_full.rope_theta);
-  GEMMA4_FIELD(rope_full.partial_rotary_factor);
-#undef GEMMA4_FIELD
+  field("rope_sliding.rope_theta", expected.rope_sliding.rope_theta,
+        actual.rope_sliding.rope_theta);
+  field("rope_full.rope_theta", expected.rope_full.rope_theta, actual.rope_full.rope_theta);
+  field("rope_full.partial_rotary_factor", expected.rope_full.partial_rotary_factor,
+        actual.rope_full.partial_rotary_factor);
+  field("eos_token_id", expected.eos_token_id, actual.eos_token_id);
+  field("bidirectional_vision", expected.bidirectional_vision, actual.bidirectional_vision);
   if (expected.rope_sliding.rope_type != actual.rope_sliding.rope_type ||
       expected.rope_full.rope_type != actual.rope_full.rope_type)
     out.emplace_back("rope_parameters: rope types differ");
