@@ -149,6 +149,8 @@ TEST_CASE("export_gguf: every golden text fixture round-trips through an indepen
     if (!std::filesystem::exists(dir / "model.safetensors") &&
         !std::filesystem::exists(dir / "model.safetensors.index.json"))
       continue;
+    if (!gemma4::SafetensorsFile(dir / "golden.safetensors").find("input_ids"))
+      continue;  // a tower-only fixture (vision-tiny) has no text decoder to export
     check_export(dir, gemma4::DType::F32);
     ++n;
   }
