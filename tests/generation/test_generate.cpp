@@ -16,6 +16,7 @@
 
 #include "gemma4/generation/generate.hpp"
 #include "gemma4/io/safetensors.hpp"
+#include "special_tokens.hpp"
 
 #ifndef GEMMA4_TEST_DATA_DIR
 #error "GEMMA4_TEST_DATA_DIR must be defined"
@@ -72,23 +73,9 @@ void check_argmax_chain(const M& model, const std::vector<TokenId>& prompt,
 // pieces <0x00>..<0xFF>, then "▁" and "a".."z"; Gemma's normalizer and decoder.
 const gemma4::Tokenizer& toy_tokenizer() {
   static const gemma4::Tokenizer tok = [] {
-    std::map<int, std::string> special = {{0, "<pad>"},
-                                          {1, "<eos>"},
-                                          {2, "<bos>"},
-                                          {3, "<unk>"},
-                                          {4, "<mask>"},
-                                          {46, "<|tool>"},
-                                          {47, "<tool|>"},
-                                          {48, "<|tool_call>"},
-                                          {49, "<tool_call|>"},
-                                          {50, "<|tool_response>"},
-                                          {51, "<tool_response|>"},
-                                          {52, "<|\"|>"},
-                                          {98, "<|think|>"},
-                                          {100, "<|channel>"},
-                                          {101, "<channel|>"},
-                                          {105, "<|turn>"},
-                                          {106, "<turn|>"}};
+    std::map<int, std::string> special;  // the special tokens whose real id is below 300
+    for (const auto& t : gemma4::test::kSpecialTokens)
+      if (t.id < 300) special.emplace(t.id, std::string(t.piece));
     std::vector<std::string> rest;
     for (int b = 0; b < 256; ++b) {
       char buf[8];

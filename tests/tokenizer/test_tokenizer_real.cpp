@@ -14,6 +14,8 @@
 
 #include <gemma4/tokenizer/tokenizer.hpp>
 
+#include "special_tokens.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -136,36 +138,10 @@ TEST_CASE("real: vocabulary facts of spec §1.4 and §3") {
 
 TEST_CASE("real: the 24 special tokens of spec §2") {
   const auto& t = gemma();
-  const std::pair<TokenId, const char*> specials[] = {
-      {0, "<pad>"},
-      {1, "<eos>"},
-      {2, "<bos>"},
-      {3, "<unk>"},
-      {4, "<mask>"},
-      {46, "<|tool>"},
-      {47, "<tool|>"},
-      {48, "<|tool_call>"},
-      {49, "<tool_call|>"},
-      {50, "<|tool_response>"},
-      {51, "<tool_response|>"},
-      {52, "<|\"|>"},
-      {98, "<|think|>"},
-      {100, "<|channel>"},
-      {101, "<channel|>"},
-      {105, "<|turn>"},
-      {106, "<turn|>"},
-      {255999, "<|image>"},
-      {256000, "<|audio>"},
-      {258880, "<|image|>"},
-      {258881, "<|audio|>"},
-      {258882, "<image|>"},
-      {258883, "<audio|>"},
-      {258884, "<|video|>"},
-  };
   Ids expected_ids;
-  for (const auto& special : specials) {
-    const TokenId id = special.first;
-    const std::string name = special.second;
+  for (const auto& special : gemma4::test::kSpecialTokens) {
+    const TokenId id = special.id;
+    const std::string name(special.piece);
     CAPTURE(name);
     expected_ids.push_back(id);
     CHECK(t.piece(id) == name);
