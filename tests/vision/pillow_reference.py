@@ -9,7 +9,9 @@ and for each budget S in 70..1120 the aspect-ratio-preserving target size and
 Image.resize((Wt, Ht), BICUBIC). Writes, losslessly as PNG:
   OUT_DIR/<photo>.decoded.png      Pillow's decoded RGB pixels (libjpeg-turbo for JPEG)
   OUT_DIR/<photo>.<S>.png          Pillow's resize (absent when the photo is already at target)
-and OUT_DIR/manifest.txt with one line per (photo, S): file S H W Ht Wt resized(0/1).
+and OUT_DIR/manifest.txt with one line per (photo, S): file S H W Ht Wt resized(0/1) mode;
+and chelsea.png re-encoded by Pillow as GIF, BMP, TGA, PPM, PGM and JPEG (format.<ext>) with
+Pillow's decode of each (format.<ext>.decoded.png), listed in formats.txt.
 """
 import math
 import os
@@ -60,6 +62,18 @@ def main():
             if resized:
                 rgb.resize((tw, th), Image.BICUBIC).save(os.path.join(out_dir, f"{name}.{s}.png"))
             lines.append(f"{name} {s} {h} {w} {th} {tw} {int(resized)} {im.mode}\n")
+    # The other formats stb reads, written by Pillow from one photo, with Pillow's own decode.
+    src = Image.open(os.path.join(photo_dir, "chelsea.png")).convert("RGB")
+    samples = {"gif": src.quantize(colors=256), "bmp": src, "tga": src, "ppm": src,
+               "pgm": src.convert("L"), "jpg": src}
+    formats = []
+    for ext, im in samples.items():
+        path = os.path.join(out_dir, "format." + ext)
+        im.save(path)
+        Image.open(path).convert("RGB").save(path + ".decoded.png")
+        formats.append(ext + "\n")
+    with open(os.path.join(out_dir, "formats.txt"), "w") as f:
+        f.writelines(formats)
     with open(os.path.join(out_dir, "manifest.txt"), "w") as f:
         f.writelines(lines)
     print(f"pillow_reference: {len(lines)} (photo, budget) pairs in {out_dir}")

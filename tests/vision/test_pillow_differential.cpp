@@ -117,7 +117,30 @@ TEST_CASE("Pillow differential: the float path is not the Pillow path (and stays
   const Image f = resize_torch_float(img, t.height, t.width);
   const auto [max_diff, frac] = difference(p, f);
   MESSAGE("astronaut 768x768: Pillow vs torch float path max |diff| " << max_diff << ", "
-                                                                     << 100 * frac << " % differ");
+                                                                      << 100 * frac << " % differ");
   CHECK(max_diff > 1);
   CHECK(max_diff < 32);
+}
+
+TEST_CASE("Pillow differential: GIF, BMP, TGA, PPM, PGM and JPEG written by Pillow") {
+  std::ifstream in(pillow_dir() / "formats.txt");
+  REQUIRE(in);
+  int lossless = 0;
+  for (std::string ext; in >> ext;) {
+    INFO("format " << ext);
+    const Image ours = load_image(pillow_dir() / ("format." + ext));
+    const Image pil = load_image(pillow_dir() / ("format." + ext + ".decoded.png"));
+    REQUIRE(ours.height == pil.height);
+    REQUIRE(ours.width == pil.width);
+    if (ext == "jpg") {
+      const auto [max_diff, frac] = difference(ours, pil);
+      MESSAGE("JPEG written by Pillow: stb vs Pillow max |diff| " << max_diff << ", " << 100 * frac
+                                                                  << " % differ");
+      CHECK(max_diff <= 8);
+    } else {
+      CHECK(ours == pil);
+      ++lossless;
+    }
+  }
+  CHECK(lossless == 5);
 }
