@@ -12,6 +12,7 @@ packages=(
   libeigen3-dev nlohmann-json3-dev  # the library's only dependencies
   doctest-dev libbenchmark-dev libstb-dev  # tests, bench/, image files (vision/image_file.hpp)
   python3-pil python3-skimage  # the Pillow reference and photos of tests/vision (prepare_pillow.sh)
+  sox alsa-utils espeak-ng python3-scipy  # tests/audio: resampling peer, real speech, WAV peer
   clang-format git ca-certificates
 )
 
