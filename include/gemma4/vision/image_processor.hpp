@@ -44,6 +44,11 @@ inline constexpr std::array<int, 5> kSoftTokenBudgets = {70, 140, 280, 560, 1120
 /// (x, y) patch positions, one row per patch: [rows, 2]; padding rows are (-1, -1).
 using PositionIds = Eigen::Matrix<int, Eigen::Dynamic, 2, Eigen::RowMajor>;
 
+/// True for a padding patch: position (-1, -1) (HF `(pixel_position_ids == -1).all(-1)`).
+inline bool is_padding_patch(const PositionIds& pos, Eigen::Index n) {
+  return pos(n, 0) == -1 && pos(n, 1) == -1;
+}
+
 /// How an image is preprocessed.
 struct ImageProcessorOptions {
   int max_soft_tokens = 280;                   // the budget S

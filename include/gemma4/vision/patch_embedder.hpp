@@ -27,11 +27,6 @@ struct PatchEmbedderWeights {
   int position_embedding_size = 0;     // P
 };
 
-/// True for a padding patch: position (-1, -1).
-inline bool is_padding_patch(const PositionIds& pos, Eigen::Index n) {
-  return pos(n, 0) == -1 && pos(n, 1) == -1;
-}
-
 /// h0 = 2 (v - 0.5) @ input_proj^T + table[x] + table[P + y]: [rows, 3 p^2] -> [rows, Dv].
 template <class C, class T>
 RowMatrix<C> patch_embed(const RowMatrix<C>& pixel_values, const PositionIds& pos,
