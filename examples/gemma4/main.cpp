@@ -2,6 +2,7 @@
 //
 //   gemma4 explain E2B|E4B|26B-A4B|31B|<config.json>    per-layer table and parameter counts
 //   gemma4 verify <fixture-dir>... [--dtype ...]         compare against golden fixtures
+//   gemma4 audio FILE.wav [--picture mel.png]          what the audio encoder hears (E2B/E4B)
 //   gemma4 dump <model-dir> --ids 2,10 --out F           write every intermediate (golden format)
 //   gemma4 init --variant E2B ... --out DIR              random-weight checkpoint in hub layout
 //   gemma4 tokenize --tokenizer FILE [--pieces]          ids of stdin as a JSON array
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "cmd_audio.hpp"
 #include "cmd_dump.hpp"
 #include "cmd_explain.hpp"
 #include "cmd_verify.hpp"
@@ -39,6 +41,8 @@ constexpr Command kCommands[] = {
     {"explain", gemma4::cli::cmd_explain, "per-layer table and parameter counts of a variant"},
     {"verify", gemma4::cli::cmd_verify, "compare the model against golden fixture folders"},
     {"dump", gemma4::cli::cmd_dump, "write every intermediate tensor of a model run"},
+    {"audio", gemma4::cli::cmd_audio,
+     "a WAV file as the audio encoder sees it (and its soft tokens)"},
 #ifdef GEMMA4_CLI_HAS_INIT
     {"init", gemma4::cli::cmd_init, "write a random-weight checkpoint in the hub layout"},
 #endif
