@@ -15,8 +15,10 @@
 //   generation/   sampling and generation
 //   reference/    golden verification and tap dumps, random checkpoints, parameter counts
 //   vision/       images (stb), the image processor, the vision tower and embed_vision
+//   audio/        the audio path of E2B / E4B: WAV, resampling, log-mel, conformer, embed_audio
 #pragma once
 
+#include "gemma4/audio.hpp"
 #include "gemma4/core.hpp"
 #include "gemma4/generation.hpp"
 #include "gemma4/io.hpp"
