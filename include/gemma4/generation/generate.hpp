@@ -46,6 +46,7 @@
 #include "gemma4/core/token.hpp"
 #include "gemma4/generation/sampling.hpp"
 #include "gemma4/text/model.hpp"
+#include "gemma4/tokenizer/answer_parser.hpp"
 #include "gemma4/tokenizer/chat_template.hpp"
 #include "gemma4/tokenizer/tokenizer.hpp"
 
