@@ -16,6 +16,7 @@
 #include "gemma4/vision/image_processor.hpp"
 #include "gemma4/vision/model.hpp"
 #include "gemma4/vision/patch_embedder.hpp"
+#include "gemma4/vision/picture.hpp"
 #include "gemma4/vision/pooler.hpp"
 #include "gemma4/vision/projector.hpp"
 #include "gemma4/vision/resize.hpp"
