@@ -8,6 +8,7 @@
 
 #include <iostream>
 
+#include <gemma4/audio/config_json.hpp>
 #include <gemma4/io/config_json.hpp>
 #include <gemma4/reference/parameter_count.hpp>
 #include <gemma4/variants.hpp>
@@ -31,8 +32,14 @@ inline int cmd_explain(int argc, char** argv) {
   const bool known = visit_variant(pos[0], [&](auto variant) {
     using V = typename decltype(variant)::type;
     explain(CheckedVariant<V>::text, V::name);
+    if constexpr (has_audio_tower_v<V>) std::cout << describe_audio(V::audio, V::text.hidden_size);
   });
-  if (!known) explain(read_text_config(pos[0]), pos[0]);
+  if (!known) {
+    const TextConfig text = read_text_config(pos[0]);
+    explain(text, pos[0]);
+    if (const auto audio = read_audio_config(pos[0]))
+      std::cout << describe_audio(*audio, text.hidden_size);
+  }
   return 0;
 }
 

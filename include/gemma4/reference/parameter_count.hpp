@@ -8,8 +8,10 @@
 //   active     = total - L * (E - K) * 3 * I_moe * H          MoE: the experts a token does not use
 //
 // Model-card figures these reproduce (variants.md §6.2): E2B 2.3 B effective, 26B-A4B 25.2 B
-// total / 3.8 B active, 31B 30.7 B. describe() renders them with the per-layer table; it is what
-// `gemma4 explain` prints.
+// total / 3.8 B active, 31B 30.7 B.
+// The audio tower (E2B, E4B) is counted from expected_audio_tower_tensors (scalar clip bounds
+// included): 304 825 088; embed_audio is text hidden x 1536 (E2B 2 359 296, E4B 3 932 160).
+// describe() renders them with the per-layer table; it is what `gemma4 explain` prints.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <sstream>
 #include <string>
 
+#include "gemma4/audio/weights.hpp"
 #include "gemma4/text/weights.hpp"
 
 namespace gemma4 {
@@ -113,6 +116,50 @@ inline std::string describe(const TextConfig& c, std::string_view name) {
   if (c.enable_moe_block)
     o << "    active per token          " << std::setw(16) << grouped(n.active()) << "  ("
       << billions(n.active()) << ")\n";
+  return o.str();
+}
+
+/// Parameters of the audio path: the tower and the embed_audio projector.
+struct AudioParameterCounts {
+  std::int64_t subsampling = 0;  // subsample_conv_projection.*
+  std::int64_t blocks = 0;       // layers.*
+  std::int64_t output_proj = 0;  // output_proj weight + bias
+  std::int64_t embed_audio = 0;  // embed_audio.embedding_projection
+  std::int64_t tower() const { return subsampling + blocks + output_proj; }
+};
+
+/// Counts the audio parameters of config c for a text model of width text_hidden.
+inline AudioParameterCounts count_audio_parameters(const AudioConfig& c, std::int64_t text_hidden) {
+  AudioParameterCounts n;
+  for (const AudioTensorSpec& t : expected_audio_tower_tensors(c)) {
+    std::int64_t size = 1;
+    for (std::int64_t d : t.shape) size *= d;
+    const std::string_view name = std::string_view(t.name).substr(kAudioTowerPrefix.size());
+    (name.starts_with("subsample") ? n.subsampling
+     : name.starts_with("layers.") ? n.blocks
+                                   : n.output_proj) += size;
+  }
+  for (const AudioTensorSpec& t : expected_embed_audio_tensors(c, text_hidden))
+    n.embed_audio += t.shape[0] * t.shape[1];
+  return n;
+}
+
+/// A human-readable account of the audio path of a model: its config and parameter counts.
+inline std::string describe_audio(const AudioConfig& c, std::int64_t text_hidden) {
+  const AudioParameterCounts n = count_audio_parameters(c, text_hidden);
+  using detail::grouped;
+  std::ostringstream o;
+  o << "\n  audio tower: hidden " << c.hidden_size << " (" << c.num_attention_heads << " heads x "
+    << c.head_dim() << "), " << c.num_hidden_layers << " conformer blocks, subsampling channels ["
+    << c.subsampling_conv_channels[0] << ", " << c.subsampling_conv_channels[1]
+    << "],\n    attention chunk " << c.attention_chunk_size << " / left context "
+    << c.attention_context_left << ", output " << c.output_proj_dims << " -> text " << text_hidden
+    << "; 25 soft tokens per second\n"
+    << "    subsampling               " << std::setw(16) << grouped(n.subsampling) << "\n"
+    << "    conformer blocks          " << std::setw(16) << grouped(n.blocks) << "\n"
+    << "    output_proj               " << std::setw(16) << grouped(n.output_proj) << "\n"
+    << "    audio tower               " << std::setw(16) << grouped(n.tower()) << "\n"
+    << "    embed_audio               " << std::setw(16) << grouped(n.embed_audio) << "\n";
   return o.str();
 }
 
