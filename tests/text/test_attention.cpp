@@ -56,3 +56,30 @@ TEST_CASE("scale is 1.0 and GQA maps query head h to KV head h / G") {
   CHECK(out(0, 2) == doctest::Approx((20 + 40 * e2) / (1 + e2)));
   CHECK(out(0, 3) == doctest::Approx((20 + 40 * e2) / (1 + e2)));
 }
+
+TEST_CASE("vision overlay: a block sees its own future on sliding layers, window-clamped") {
+  // Blocks [0,0,0,0,-1,1] of types [1,1,2,2,0,1] (multimodal-merge §6), window W = 3.
+  const std::vector<int> block = {0, 0, 0, 0, -1, 1};
+  const VisionBlocks blocks{block, 10};  // the call starts at absolute position 10
+  const int W = 3;
+  for (Eigen::Index q = 10; q < 16; ++q)
+    for (Eigen::Index k = 10; k < 16; ++k) {
+      const int bq = block[static_cast<std::size_t>(q - 10)],
+                bk = block[static_cast<std::size_t>(k - 10)];
+      const bool same = bq >= 0 && bq == bk;
+      CHECK(blocks.same(q, k) == same);
+      // full layers stay causal; sliding: in the window and (causal or same block)
+      CHECK(attention_allowed(LayerType::Full, q, k, W, blocks.same(q, k)) == (k <= q));
+      CHECK(attention_allowed(LayerType::Sliding, q, k, W, blocks.same(q, k)) ==
+            (k > q - W && (k <= q || same)));
+    }
+  // By hand: position 10 sees 11 and 12 (same block, within W of 10 going forward), and 13 too,
+  // since the window bounds only the past (k > q - W); 13 no longer sees 10 (13 - 3 = 10).
+  CHECK(attention_allowed(LayerType::Sliding, 10, 13, W, blocks.same(10, 13)));
+  CHECK_FALSE(attention_allowed(LayerType::Sliding, 13, 10, W, blocks.same(13, 10)));
+  // Outside the call's positions nothing is in a block (earlier chunks hold whole blocks).
+  CHECK_FALSE(blocks.same(9, 10));
+  CHECK_FALSE(blocks.same(15, 16));
+  // Two separate blocks (0 and 1) never see each other's future.
+  CHECK_FALSE(attention_allowed(LayerType::Sliding, 13, 15, W, blocks.same(13, 15)));
+}

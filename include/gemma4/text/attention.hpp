@@ -13,6 +13,13 @@
 //
 //   mask: causal (key position <= query position); sliding layers also key > query - W,
 //   so a query sees itself and the W-1 previous tokens.
+//   vision overlay (26B-A4B, 31B: use_bidirectional_attention == "vision"; spec
+//   multimodal-merge §6, HF `create_masks_for_vision_model`): on sliding layers a query also
+//   sees the LATER keys of its own image block, still within the window:
+//     full:     k <= q
+//     sliding:  k > q - W  and  (k <= q  or  block(q) == block(k) >= 0)
+//   Blocks are given for the positions of the current call only: the caller keeps every block
+//   inside one call (a block cut by a chunk boundary could not see its future half).
 //
 // KV-shared layers (i >= L - S) compute only q and attend over the keys and values that their
 // source layer (the last non-shared layer of the same type) produced in the same forward call.
@@ -24,6 +31,7 @@
 #pragma once
 
 #include <limits>
+#include <span>
 
 #include "gemma4/nn/linear.hpp"
 #include "gemma4/nn/rms_norm.hpp"
@@ -45,9 +53,27 @@ struct AttentionWeights {
 };
 
 /// May a query at position q attend to a key at position k on a layer of this type?
-inline bool attention_allowed(LayerType type, Eigen::Index q, Eigen::Index k, int window) {
-  return k <= q && (type == LayerType::Full || k > q - window);
+/// `same_block`: q and k lie in the same vision block (only ever true with the vision overlay).
+inline bool attention_allowed(LayerType type, Eigen::Index q, Eigen::Index k, int window,
+                              bool same_block = false) {
+  if (type == LayerType::Full) return k <= q;
+  return k > q - window && (k <= q || same_block);
 }
+
+/// The vision block of each position of one forward call (-1: not in a block), or empty for
+/// plain causal attention. Positions first_pos ... first_pos + size() - 1.
+struct VisionBlocks {
+  std::span<const int> block;  // [T]
+  Eigen::Index first_pos = 0;
+  /// Are positions q and k (absolute) in the same block?
+  bool same(Eigen::Index q, Eigen::Index k) const {
+    const Eigen::Index n = static_cast<Eigen::Index>(block.size());
+    const Eigen::Index iq = q - first_pos, ik = k - first_pos;
+    if (iq < 0 || ik < 0 || iq >= n || ik >= n) return false;
+    const int b = block[static_cast<std::size_t>(iq)];
+    return b >= 0 && b == block[static_cast<std::size_t>(ik)];
+  }
+};
 
 /// softmax(q K^T + mask) V for the heads of one layer.
 /// q [T, nH*d] at positions q0 ..; keys, values [S, kv*d] at positions k0 ..; returns [T, nH*d].
@@ -55,13 +81,14 @@ template <class C, class DK, class DV>
 RowMatrix<C> scaled_dot_product_attention(const RowMatrix<C>& q, Eigen::Index q0,
                                           const Eigen::MatrixBase<DK>& keys,
                                           const Eigen::MatrixBase<DV>& values, Eigen::Index k0,
-                                          const LayerSpec& spec, int window) {
+                                          const LayerSpec& spec, int window,
+                                          const VisionBlocks& blocks = {}) {
   const Eigen::Index T = q.rows(), S = keys.rows(), d = spec.head_dim;
   // Additive mask [T, S]: 0 where allowed, -inf where not (every row allows at least itself).
   RowMatrix<C> mask(T, S);
   for (Eigen::Index t = 0; t < T; ++t)
     for (Eigen::Index s = 0; s < S; ++s)
-      mask(t, s) = attention_allowed(spec.type, q0 + t, k0 + s, window)
+      mask(t, s) = attention_allowed(spec.type, q0 + t, k0 + s, window, blocks.same(q0 + t, k0 + s))
                        ? C(0)
                        : -std::numeric_limits<C>::infinity();
   RowMatrix<C> out(T, q.cols());
@@ -96,10 +123,12 @@ std::pair<RowMatrix<C>, RowMatrix<C>> project_kv(const RowMatrix<C>& x,
 
 /// Attention of layer `spec` for x [T, H] (already input_layernorm'ed) at positions
 /// cache.size() ...; appends this layer's K/V to its cache slot (non-shared layers) and attends
-/// over the slot of spec.kv_source. Returns o_proj output [T, H].
+/// over the slot of spec.kv_source. Returns o_proj output [T, H]. `vision_block` [T] (or empty)
+/// turns on the vision overlay for this call.
 template <class C, class T>
 RowMatrix<C> attention(const RowMatrix<C>& x, const AttentionWeights<T>& w, const LayerSpec& spec,
-                       const Vector<C>& inv_freq, KVCache<C>& cache, const TextConfig& config) {
+                       const Vector<C>& inv_freq, KVCache<C>& cache, const TextConfig& config,
+                       std::span<const int> vision_block = {}) {
   const Eigen::Index first_pos = cache.size();
   RowMatrix<C> q = linear<C>(x, w.q_proj);  // [T, nH*d]
   rms_norm_heads_in_place<C>(q, spec.head_dim, w.q_norm, config.rms_norm_eps);
@@ -110,7 +139,8 @@ RowMatrix<C> attention(const RowMatrix<C>& x, const AttentionWeights<T>& w, cons
   }
   const KVLayerCache<C>& kv = cache.layer(spec.kv_source);
   const RowMatrix<C> o = scaled_dot_product_attention<C>(
-      q, first_pos, kv.keys(), kv.values(), kv.first_position(), spec, config.sliding_window);
+      q, first_pos, kv.keys(), kv.values(), kv.first_position(), spec, config.sliding_window,
+      VisionBlocks{vision_block, first_pos});
   return linear<C>(o, w.o_proj);  // [T, H]
 }
 

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 
 #include "gemma4/nn/mlp.hpp"
 #include "gemma4/text/attention.hpp"
@@ -46,18 +47,19 @@ struct LayerExtras {
   std::optional<Routing<C>> routing;
 };
 
-/// Runs decoder layer `spec` on h [T, H] in place. ple_i [T, P] when PLE is on.
+/// Runs decoder layer `spec` on h [T, H] in place. ple_i [T, P] when PLE is on; vision_block [T]
+/// (or empty) is the vision attention overlay of attention.hpp.
 template <class C, class T>
 LayerExtras<C> decoder_layer(RowMatrix<C>& h, const DecoderLayerWeights<T>& w,
                              const LayerSpec& spec, const Vector<C>& inv_freq,
                              const RowMatrix<C>* ple_inputs, KVCache<C>& cache,
-                             const TextConfig& config) {
+                             const TextConfig& config, std::span<const int> vision_block = {}) {
   const double eps = config.rms_norm_eps;
   LayerExtras<C> extras;
 
   // Attention block.
   const RowMatrix<C> a = attention<C>(rms_norm<C>(h, w.input_layernorm, eps), w.self_attn, spec,
-                                      inv_freq, cache, config);
+                                      inv_freq, cache, config, vision_block);
   h += rms_norm<C>(a, w.post_attention_layernorm, eps);
 
   // Feed-forward block: dense MLP, plus the routed experts on MoE layers.

@@ -27,6 +27,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "gemma4/core/token.hpp"
 #include "gemma4/io/config_json.hpp"
@@ -50,6 +51,18 @@ struct Tap {
 
 template <class C>
 using TapFn = std::function<void(const Tap<C>&)>;
+
+/// What the multimodal merge hands the decoder for one forward call besides the ids, which
+/// already carry the pad id at every placeholder (spec multimodal-merge.md §3-§6):
+///   h_0[rows[j]] = values.row(j)     soft tokens, written UNSCALED over the scaled pad rows
+///   vision_block[t]                  the vision attention overlay (attention.hpp), or empty
+/// The PLE token part still reads the pad row at those positions; its context part sees h_0.
+template <class C>
+struct SoftTokens {
+  std::vector<Eigen::Index> rows;  // positions within the call, ascending
+  RowMatrix<C> values;             // [rows.size(), H]: embed_vision / embed_audio outputs
+  std::vector<int> vision_block;   // [T] block id or -1; empty: causal everywhere
+};
 
 namespace detail {
 
@@ -126,11 +139,14 @@ class TextModel {
 
   /// Feeds ids at positions cache.size() ... and appends them to the cache. Returns logits
   /// (after the softcap) [ids.size(), V] for LogitsFor::All, [1, V] for Last, [0, V] for None.
+  /// `soft` (multimodal models) replaces the embeddings of placeholder positions.
   RowMatrix<C> forward(std::span<const TokenId> ids, Cache& cache,
-                       LogitsFor which = LogitsFor::Last, const TapFn<C>& tap = {}) const {
+                       LogitsFor which = LogitsFor::Last, const TapFn<C>& tap = {},
+                       const SoftTokens<C>* soft = nullptr) const {
     const TextConfig& c = config();
     const auto n = static_cast<Eigen::Index>(ids.size());
     check_ids(ids);
+    if (soft) check_soft_tokens(*soft, n);
     if (n == 0) return RowMatrix<C>(0, c.vocab_size);
     auto emit = [&](std::string_view name, const RowMatrix<C>& v,
                     std::vector<std::int64_t> shape = {}, bool integer = false) {
@@ -145,7 +161,12 @@ class TextModel {
     for (Eigen::Index t = 0; t < n; ++t)
       h.row(t) =
           weights_.embed_tokens.template row_as<C>(ids[static_cast<std::size_t>(t)]) * embed_scale;
+    if (soft)  // the merge: soft tokens replace the placeholder rows, unscaled
+      for (std::size_t j = 0; j < soft->rows.size(); ++j)
+        h.row(soft->rows[j]) = soft->values.row(static_cast<Eigen::Index>(j));
     emit("hidden_states.0", h);
+    const std::span<const int> vision_block =
+        soft ? std::span<const int>(soft->vision_block) : std::span<const int>{};
 
     RowMatrix<C> ple;  // [T, L*P]
     if (weights_.ple) {
@@ -160,7 +181,7 @@ class TextModel {
       const LayerExtras<C> x =
           decoder_layer<C>(h, weights_.layers[static_cast<std::size_t>(i)], s,
                            s.type == LayerType::Full ? inv_freq_full_ : inv_freq_sliding_,
-                           weights_.ple ? &ple : nullptr, cache, c);
+                           weights_.ple ? &ple : nullptr, cache, c, vision_block);
       if (tap) {
         emit(i + 1 < L ? "hidden_states." + std::to_string(i + 1) : "last_layer_output", h);
         if (x.routing) {
@@ -212,6 +233,20 @@ class TextModel {
                      " is outside the per-layer embedding table [0, ", c.vocab_size_per_layer_input,
                      ")");
     }
+  }
+
+  void check_soft_tokens(const SoftTokens<C>& soft, Eigen::Index n) const {
+    if (soft.values.rows() != static_cast<Eigen::Index>(soft.rows.size()) ||
+        (!soft.rows.empty() && soft.values.cols() != config().hidden_size))
+      detail::fail("soft tokens: ", soft.values.rows(), " x ", soft.values.cols(), " values for ",
+                   soft.rows.size(), " positions of width ", config().hidden_size);
+    for (std::size_t j = 0; j < soft.rows.size(); ++j)
+      if (soft.rows[j] < 0 || soft.rows[j] >= n || (j > 0 && soft.rows[j] <= soft.rows[j - 1]))
+        detail::fail("soft tokens: position ", soft.rows[j], " (entry ", j,
+                     ") is not ascending inside the ", n, " positions of the call");
+    if (!soft.vision_block.empty() && static_cast<Eigen::Index>(soft.vision_block.size()) != n)
+      detail::fail("soft tokens: ", soft.vision_block.size(), " vision block ids for ", n,
+                   " positions");
   }
 
   detail::ConfigHolder<Config> holder_;
