@@ -105,3 +105,44 @@ TEST_CASE("audio-tiny: the tower from the golden input_features gives the golden
   const auto out = model.encode(features, mask);
   gemma4::test::check_tensor("audio_features", out.features, golden(g, "audio_features"), 1e-9);
 }
+
+TEST_CASE("audio asked of a model without an audio tower is an error") {
+  const auto text = std::filesystem::path(GEMMA4_TEST_DATA_DIR) / "golden" / "text-e2b-tiny";
+  using Model = gemma4::AudioModel<gemma4::Dynamic, float>;
+  CHECK_THROWS_WITH_AS(Model::load(text), doctest::Contains("has no audio tower"), gemma4::Error);
+}
+
+TEST_CASE("a compiled variant refuses a config that is not its own, listing the differences") {
+  try {
+    gemma4::AudioModel<gemma4::E2B, float>::load(audio_tiny());
+    FAIL("loaded audio-tiny as E2B");
+  } catch (const gemma4::Error& e) {
+    const std::string m = e.what();
+    CHECK(m.find("does not match the compiled variant E2B") != std::string::npos);
+    CHECK(m.find("audio_config.hidden_size: expected 1024, got 32") != std::string::npos);
+    CHECK(m.find("text_config.hidden_size: expected 1536, got 48") != std::string::npos);
+  }
+}
+
+TEST_CASE("features of the wrong shape are an error, not a crash") {
+  const auto model = gemma4::AudioModel<gemma4::Dynamic, float>::load(audio_tiny());
+  const gemma4::RowMatrix<float> f = gemma4::RowMatrix<float>::Zero(10, 64);
+  CHECK_THROWS_AS(model.encode(f, std::vector<std::uint8_t>(10, 1)), gemma4::Error);
+  const gemma4::RowMatrix<float> g = gemma4::RowMatrix<float>::Zero(10, 128);
+  CHECK_THROWS_AS(model.encode(g, std::vector<std::uint8_t>(9, 1)), gemma4::Error);
+}
+
+TEST_CASE_TEMPLATE("bf16 and half storage run the tower; soft tokens move by the weight rounding",
+                   T, Eigen::bfloat16, Eigen::half) {
+  // audio-tiny's weights are F32; rounding them to bf16 (8 significant bits) or half (11) moves
+  // the result by about that relative amount through 2 blocks: reported, held loosely.
+  const auto dir = audio_tiny();
+  const gemma4::SafetensorsFile g(dir / "golden.safetensors");
+  const auto model = gemma4::AudioModel<gemma4::Dynamic, T>::load(dir);
+  const auto out = model.soft_tokens(g.read<double>("audio_waveform"));
+  const auto ref = golden(g, "audio_features");
+  const double err = (out.features.template cast<double>() - ref).cwiseAbs().maxCoeff() /
+                     std::max(1.0, ref.cwiseAbs().maxCoeff());
+  MESSAGE(gemma4::NumberTraits<T>::name << ": audio_features relative error " << err);
+  CHECK(err < gemma4::NumberTraits<T>::tolerance);
+}
