@@ -16,12 +16,14 @@
 //   reference/    golden verification and tap dumps, random checkpoints, parameter counts
 //   vision/       images (stb), the image processor, the vision tower and embed_vision
 //   audio/        the audio path of E2B / E4B: WAV, resampling, log-mel, conformer, embed_audio
+//   multimodal/   the whole model: the merge of soft tokens into the decoder, Model<Variant, T>
 #pragma once
 
 #include "gemma4/audio.hpp"
 #include "gemma4/core.hpp"
 #include "gemma4/generation.hpp"
 #include "gemma4/io.hpp"
+#include "gemma4/multimodal.hpp"
 #include "gemma4/nn.hpp"
 #include "gemma4/reference.hpp"
 #include "gemma4/text.hpp"

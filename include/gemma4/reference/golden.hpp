@@ -34,6 +34,7 @@
 #include "gemma4/audio/golden_taps.hpp"
 #include "gemma4/io/checkpoint_writer.hpp"
 #include "gemma4/io/safetensors.hpp"
+#include "gemma4/multimodal/golden_taps.hpp"
 #include "gemma4/text/model.hpp"
 #include "gemma4/vision/golden_taps.hpp"
 
@@ -88,7 +89,8 @@ inline GoldenKeyKind golden_key_kind(std::string_view key) {
   if (aids.count(key)) return GoldenKeyKind::Aid;
   if (starts("hidden_states.") || key == "per_layer_inputs" || key == "last_layer_output" ||
       key == "logits" || starts("moe_top_k_index.") || starts("moe_top_k_weights.") ||
-      key == "mask_sliding" || key == "mask_full")
+      key == "mask_sliding" || key == "mask_full" || key == "llm_input_ids" ||
+      key == "block_sequence_ids")
     return GoldenKeyKind::Text;
   return GoldenKeyKind::Unsupported;
 }
@@ -147,7 +149,10 @@ VerifyReport verify_fixture(const std::filesystem::path& dir) {
   const SafetensorsFile golden(dir / "golden.safetensors");
   using Recorded = GoldenTap;
   std::map<std::string, Recorded, std::less<>> taps;
-  if (golden.find("input_ids")) {  // a text decoder (vision-only fixtures have none)
+  const bool multimodal = is_multimodal_fixture(golden);
+  if (multimodal) {  // the whole model: towers, merge, decoder (multimodal/golden_taps.hpp)
+    taps = multimodal_golden_taps<T>(dir, golden);
+  } else if (golden.find("input_ids")) {  // a text decoder (tower-only fixtures have none)
     const auto model = TextModel<Dynamic, T>::load(dir);
     const TextConfig& cfg = model.config();
     std::vector<TokenId> ids;
@@ -167,8 +172,8 @@ VerifyReport verify_fixture(const std::filesystem::path& dir) {
     taps["mask_full"] = {{n, n}, detail::text_mask(cfg, LayerType::Full, n)};
   }
   // One raw image: the vision path from image_uint8 (multi-image fixtures are not supported yet).
-  const bool has_image = golden.find("image_uint8") != nullptr;
-  if (has_image)
+  const bool has_image = golden.find("image_uint8") != nullptr || multimodal;
+  if (golden.find("image_uint8"))
     for (auto& [name, t] : vision_golden_taps<T>(dir, golden)) taps[name] = std::move(t);
   // Raw clips: the audio path from audio_waveform (audio/golden_taps.hpp), features included.
   const bool has_audio = has_audio_waveform(golden);
@@ -248,8 +253,8 @@ VerifyReport verify_fixture(const std::filesystem::path& dir) {
     const VisionCompare vmode = golden_key_kind(key) == GoldenKeyKind::Vision
                                     ? vision_compare_mode(key)
                                     : VisionCompare::Tolerance;
-    const bool exact = key == "mask_sliding" || key == "mask_full" ||
-                       vmode == VisionCompare::Exact ||
+    const bool exact = key == "mask_sliding" || key == "mask_full" || key == "llm_input_ids" ||
+                       key == "block_sequence_ids" || vmode == VisionCompare::Exact ||
                        (is_audio_key(key) && audio_key_is_exact(key));
     TensorCheck c = compare_tensor(key, info.shape, ref, it->second.shape, it->second.values,
                                    exact ? 0 : bound);
