@@ -12,6 +12,7 @@
 #include <gemma4/io/config_json.hpp>
 #include <gemma4/reference/parameter_count.hpp>
 #include <gemma4/variants.hpp>
+#include <gemma4/vision/config_json.hpp>
 
 #include "cli_common.hpp"
 
@@ -33,12 +34,15 @@ inline int cmd_explain(int argc, char** argv) {
     using V = typename decltype(variant)::type;
     explain(CheckedVariant<V>::text, V::name);
     if constexpr (has_audio_tower_v<V>) std::cout << describe_audio(V::audio, V::text.hidden_size);
+    std::cout << describe_vision(V::vision, V::text.hidden_size);
   });
   if (!known) {
     const TextConfig text = read_text_config(pos[0]);
     explain(text, pos[0]);
     if (const auto audio = read_audio_config(pos[0]))
       std::cout << describe_audio(*audio, text.hidden_size);
+    if (const auto vision = read_vision_config(pos[0]))
+      std::cout << describe_vision(*vision, text.hidden_size);
   }
   return 0;
 }

@@ -57,3 +57,25 @@ TEST_CASE("describe() prints the table and the counts") {
   CHECK(s.find("shared<-14") != std::string::npos);
   CHECK(s.find("2 279 759 139") != std::string::npos);  // effective, grouped
 }
+
+TEST_CASE("vision towers: 167 365 056 (E2B, E4B) and 569 550 384 (26B-A4B, 31B); embed_vision") {
+  // variants.md §6.1. Small tower: 16 layers x (4 x 768 norms + 4 x 768^2 attention + 2 x 64
+  // q/k norms + 3 x 768 x 3072 MLP + 7 x 4 clip bounds) = 151 046 592, + table 2 x 10240 x 768
+  // + input_proj 768 x 768.
+  const VisionParameterCounts e2b = count_vision_parameters(E2B::vision, E2B::text.hidden_size);
+  CHECK(e2b.layers == 16LL * (4 * 768 + 4 * 768 * 768 + 2 * 64 + 3 * 768 * 3072 + 7 * 4));
+  CHECK(e2b.position_table == 2LL * 10240 * 768);
+  CHECK(e2b.tower() == 167'365'056);
+  CHECK(e2b.embed_vision == 1'179'648);
+  CHECK(count_vision_parameters(E4B::vision, E4B::text.hidden_size).embed_vision == 1'966'080);
+  const VisionParameterCounts moe =
+      count_vision_parameters(MoE26B_A4B::vision, MoE26B_A4B::text.hidden_size);
+  CHECK(moe.tower() == 569'550'384);
+  CHECK(moe.standardize == 2304);
+  CHECK(moe.embed_vision == 3'244'032);
+  const VisionParameterCounts d31 =
+      count_vision_parameters(Dense31B::vision, Dense31B::text.hidden_size);
+  CHECK(d31.tower() == 569'550'384);
+  CHECK(d31.embed_vision == 6'193'152);
+  CHECK(describe_vision(E2B::vision, 1536).find("167 365 056") != std::string::npos);
+}

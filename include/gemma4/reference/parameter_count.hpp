@@ -21,6 +21,7 @@
 
 #include "gemma4/audio/weights.hpp"
 #include "gemma4/text/weights.hpp"
+#include "gemma4/vision/weights.hpp"
 
 namespace gemma4 {
 
@@ -160,6 +161,56 @@ inline std::string describe_audio(const AudioConfig& c, std::int64_t text_hidden
     << "    output_proj               " << std::setw(16) << grouped(n.output_proj) << "\n"
     << "    audio tower               " << std::setw(16) << grouped(n.tower()) << "\n"
     << "    embed_audio               " << std::setw(16) << grouped(n.embed_audio) << "\n";
+  return o.str();
+}
+
+/// Parameters of the vision path (spec variants.md §6): the tower and the embed_vision projector.
+struct VisionParameterCounts {
+  std::int64_t input_proj = 0;      // patch_embedder.input_proj
+  std::int64_t position_table = 0;  // patch_embedder.position_embedding_table
+  std::int64_t layers = 0;          // encoder.layers.* (with norms and clip bounds)
+  std::int64_t standardize = 0;     // std_bias + std_scale
+  std::int64_t embed_vision = 0;    // embed_vision.embedding_projection
+  std::int64_t tower() const { return input_proj + position_table + layers + standardize; }
+};
+
+/// Counts the vision parameters of config c for a text model of width text_hidden (every tensor
+/// of expected_vision_tensors, scalar clip bounds included).
+inline VisionParameterCounts count_vision_parameters(const VisionConfig& c,
+                                                     std::int64_t text_hidden) {
+  VisionParameterCounts n;
+  for (const TensorSpec& t : expected_vision_tensors(c, static_cast<int>(text_hidden))) {
+    std::int64_t size = 1;
+    for (std::int64_t d : t.shape) size *= d;
+    const std::string_view name(t.name);
+    (name.starts_with(kEmbedVisionPrefix)                        ? n.embed_vision
+     : name.ends_with("input_proj.weight")                       ? n.input_proj
+     : name.ends_with("position_embedding_table")                ? n.position_table
+     : name.ends_with("std_bias") || name.ends_with("std_scale") ? n.standardize
+                                                                 : n.layers) += size;
+  }
+  return n;
+}
+
+/// A human-readable account of the vision path of a model: its config and parameter counts.
+inline std::string describe_vision(const VisionConfig& c, std::int64_t text_hidden) {
+  const VisionParameterCounts n = count_vision_parameters(c, text_hidden);
+  using detail::grouped;
+  std::ostringstream o;
+  o << "\n  vision tower: hidden " << c.hidden_size << " (" << c.num_attention_heads << " heads x "
+    << c.head_dim << "), " << c.num_hidden_layers << " encoder layers, MLP " << c.intermediate_size
+    << ", clipped linears " << (c.use_clipped_linears ? "on" : "off") << ", standardize "
+    << (c.standardize ? "on" : "off") << ";\n    patches of " << c.patch_size
+    << " px, one soft token per " << c.soft_token_side() << " x " << c.soft_token_side()
+    << " px, default budget " << c.default_output_length << " soft tokens; embed_vision "
+    << c.hidden_size << " -> text " << text_hidden << "\n"
+    << "    patch input_proj          " << std::setw(16) << grouped(n.input_proj) << "\n"
+    << "    position table            " << std::setw(16) << grouped(n.position_table) << "\n"
+    << "    encoder layers            " << std::setw(16) << grouped(n.layers) << "\n";
+  if (c.standardize)
+    o << "    standardize               " << std::setw(16) << grouped(n.standardize) << "\n";
+  o << "    vision tower              " << std::setw(16) << grouped(n.tower()) << "\n"
+    << "    embed_vision              " << std::setw(16) << grouped(n.embed_vision) << "\n";
   return o.str();
 }
 
