@@ -4,8 +4,8 @@
 // Umbrella of include/gemma4/audio/; in data-flow order: wav (RIFF/WAVE decoding), resample (to
 // 16 kHz), config, config_json, token_count (25 per second), log_mel (features), subsample (two
 // stride-2 convs), relative_position, clippable_linear, feed_forward, attention, light_conv,
-// conformer_block, weights, embed_audio, model, golden_taps (for verify), picture (the
-// spectrogram a person can look at).
+// conformer_block, weights, embed_audio, model, golden_taps (for verify), random_weights
+// (benchmarks), picture (the spectrogram a person can look at).
 #pragma once
 
 #include "gemma4/audio/attention.hpp"
@@ -20,6 +20,7 @@
 #include "gemma4/audio/log_mel.hpp"
 #include "gemma4/audio/model.hpp"
 #include "gemma4/audio/picture.hpp"
+#include "gemma4/audio/random_weights.hpp"
 #include "gemma4/audio/relative_position.hpp"
 #include "gemma4/audio/resample.hpp"
 #include "gemma4/audio/subsample.hpp"
