@@ -4,6 +4,8 @@
 //   gemma4 verify <fixture-dir>... [--dtype ...]         compare against golden fixtures
 //   gemma4 audio FILE.wav [--picture mel.png]          what the audio encoder hears (E2B/E4B)
 //   gemma4 dump <model-dir> --ids 2,10 --out F           write every intermediate (golden format)
+//   gemma4 diff A.safetensors B.safetensors [--config C] where two dumps disagree, and why
+//   gemma4 export-gguf <model-dir> --out F.gguf          the text decoder as llama.cpp's GGUF
 //   gemma4 image FILE [--budget N] [--picture P.png]     resized size, patches, soft tokens; grid
 //        [--model DIR --out F]                          picture; image_features of a checkpoint
 //   gemma4 init --variant E2B ... --out DIR              random-weight checkpoint in hub layout
@@ -15,8 +17,10 @@
 #include <iostream>
 
 #include "cmd_audio.hpp"
+#include "cmd_diff.hpp"
 #include "cmd_dump.hpp"
 #include "cmd_explain.hpp"
+#include "cmd_export_gguf.hpp"
 #include "cmd_image.hpp"
 #include "cmd_verify.hpp"
 #if __has_include("cmd_init.hpp")
@@ -44,6 +48,10 @@ constexpr Command kCommands[] = {
     {"explain", gemma4::cli::cmd_explain, "per-layer table and parameter counts of a variant"},
     {"verify", gemma4::cli::cmd_verify, "compare the model against golden fixture folders"},
     {"dump", gemma4::cli::cmd_dump, "write every intermediate tensor of a model run"},
+    {"diff", gemma4::cli::cmd_diff,
+     "where two tap dumps of one prompt disagree, and the likely why"},
+    {"export-gguf", gemma4::cli::cmd_export_gguf,
+     "write the text decoder as a GGUF file for llama.cpp"},
     {"image", gemma4::cli::cmd_image, "budget table, picture and vision features of an image"},
     {"audio", gemma4::cli::cmd_audio,
      "a WAV file as the audio encoder sees it (and its soft tokens)"},
