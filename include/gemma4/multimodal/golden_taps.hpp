@@ -16,6 +16,7 @@
 #pragma once
 
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -31,13 +32,13 @@ inline bool is_multimodal_fixture(const SafetensorsFile& golden) {
          (golden.find("image_uint8.0") || golden.find("audio_waveform.0"));
 }
 
-/// Every tap of multimodal fixture `dir` in number type T (see the top of this file).
+/// The soft tokens of a multimodal fixture's raw images and clips, computed by `model`; the
+/// per-image processor keys go to `taps` (see the top of this file).
 template <class T>
-GoldenTaps multimodal_golden_taps(const std::filesystem::path& dir, const SafetensorsFile& golden) {
+Media<compute_t<T>> golden_media(const Model<Dynamic, T>& model, const SafetensorsFile& golden,
+                                 GoldenTaps& taps) {
   using C = compute_t<T>;
-  const auto model = Model<Dynamic, T>::load(dir);
   const std::string where = golden.path().string();
-  GoldenTaps taps;
   auto tap_of = [](const auto& m, std::vector<std::int64_t> shape) {
     return detail::golden_tap(m, std::move(shape));
   };
@@ -97,12 +98,28 @@ GoldenTaps multimodal_golden_taps(const std::filesystem::path& dir, const Safete
     }
   }
 
+  return media;
+}
+
+/// The fixture's input_ids, range-checked.
+inline std::vector<TokenId> golden_input_ids(const SafetensorsFile& golden) {
   std::vector<TokenId> ids;
   for (std::int64_t v : golden.read<std::int64_t>("input_ids")) {
     if (v < 0 || v > std::numeric_limits<TokenId>::max())
-      detail::fail(where, ": input id ", v, " out of range");
+      detail::fail(golden.path().string(), ": input id ", v, " out of range");
     ids.push_back(static_cast<TokenId>(v));
   }
+  return ids;
+}
+
+/// Every tap of multimodal fixture `dir` in number type T (see the top of this file).
+template <class T>
+GoldenTaps multimodal_golden_taps(const std::filesystem::path& dir, const SafetensorsFile& golden) {
+  using C = compute_t<T>;
+  const auto model = Model<Dynamic, T>::load(dir);
+  GoldenTaps taps;
+  const Media<C> media = golden_media(model, golden, taps);
+  const std::vector<TokenId> ids = golden_input_ids(golden);
   model.forward(ids, media, LogitsFor::All, [&](const Tap<C>& t) {
     GoldenTap g{t.shape, std::vector<double>(static_cast<std::size_t>(t.values.size()))};
     for (Eigen::Index i = 0; i < t.values.size(); ++i)

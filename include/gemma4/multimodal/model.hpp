@@ -233,14 +233,14 @@ class Model {
     const char* kind[4] = {"", "image", "video", "audio"};
     const TokenId id[4] = {0, ids_.special.image_token_id, ids_.special.video_token_id,
                            ids_.special.audio_token_id};
-    for (int k = 1; k < 4; ++k)
-      if (n[k] != given[k])
-        detail::fail("multimodal prompt: ", n[k], " ", kind[k], " placeholders (id ", id[k],
-                     ") but ", given[k], " ", kind[k], " soft tokens given");
     if (!media.audio.empty() && !has_audio())
       detail::fail("multimodal prompt: audio given to a model without an audio tower");
     if ((!media.images.empty() || !media.video_frames.empty()) && !has_vision())
       detail::fail("multimodal prompt: images given to a model without a vision tower");
+    for (int k = 1; k < 4; ++k)
+      if (n[k] != given[k])
+        detail::fail("multimodal prompt: ", n[k], " ", kind[k], " placeholders (id ", id[k],
+                     ") but ", given[k], " ", kind[k], " soft tokens given");
   }
 
   void emit_merge_taps(std::span<const TokenId> ids, const SoftTokenQueue<C>& images,
