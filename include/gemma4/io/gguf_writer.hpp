@@ -488,7 +488,9 @@ inline void export_gguf(const std::filesystem::path& dir, const std::filesystem:
                  ": llama.cpp reads both tables with one vocabulary");
   const nlohmann::json& tc =
       root.contains("text_config") && root["text_config"].is_object() ? root["text_config"] : root;
-  const auto context = tc.value("max_position_embeddings", 131072);
+  const auto* ctx_json = detail::json_field(tc, "max_position_embeddings");
+  const std::int64_t context =
+      ctx_json && ctx_json->is_number_integer() ? ctx_json->get<std::int64_t>() : 131072;
 
   const Checkpoint ckpt(dir, options.progress);
   std::string prefix;
