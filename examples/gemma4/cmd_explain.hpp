@@ -30,17 +30,20 @@ inline int cmd_explain(int argc, char** argv) {
               << "\ntext_config (config.json keys, after HF's post-init rules)\n"
               << describe_config_fields(c, text_config_fields());
   };
+  auto explain_audio = [](const AudioConfig& a, std::int64_t text_hidden) {
+    std::cout << describe_audio(a, text_hidden) << "\naudio_config (config.json keys)\n"
+              << describe_config_fields(a, audio_config_fields());
+  };
   const bool known = visit_variant(pos[0], [&](auto variant) {
     using V = typename decltype(variant)::type;
     explain(CheckedVariant<V>::text, V::name);
-    if constexpr (has_audio_tower_v<V>) std::cout << describe_audio(V::audio, V::text.hidden_size);
+    if constexpr (has_audio_tower_v<V>) explain_audio(V::audio, V::text.hidden_size);
     std::cout << describe_vision(V::vision, V::text.hidden_size);
   });
   if (!known) {
     const TextConfig text = read_text_config(pos[0]);
     explain(text, pos[0]);
-    if (const auto audio = read_audio_config(pos[0]))
-      std::cout << describe_audio(*audio, text.hidden_size);
+    if (const auto audio = read_audio_config(pos[0])) explain_audio(*audio, text.hidden_size);
     if (const auto vision = read_vision_config(pos[0]))
       std::cout << describe_vision(*vision, text.hidden_size);
   }

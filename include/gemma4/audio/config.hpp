@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gemma4/core/config_fields.hpp"
 #include "gemma4/core/error.hpp"
 
 namespace gemma4 {
@@ -71,6 +72,32 @@ struct AudioFeatureConfig {
   int max_length = 480000;       // 30 s at 16 kHz: longer input is truncated
   constexpr int num_frequency_bins() const { return fft_length / 2 + 1; }
 };
+
+/// The scalar fields of AudioConfig by config.json key (core/config_fields.hpp): the one list that
+/// reading, writing, comparing and `explain` use. Read by hand in audio/config_json.hpp:
+/// subsampling_conv_channels (a list of two) and hidden_act (checked to be silu, not stored).
+constexpr auto audio_config_fields() {
+  using C = AudioConfig;
+  // clang-format off
+  return std::tuple{
+      //           config.json key                    member
+      config_field("hidden_size",                     &C::hidden_size),
+      config_field("num_hidden_layers",               &C::num_hidden_layers),
+      config_field("num_attention_heads",             &C::num_attention_heads),
+      config_field("conv_kernel_size",                &C::conv_kernel_size),
+      config_field("residual_weight",                 &C::residual_weight),
+      config_field("attention_chunk_size",            &C::attention_chunk_size),
+      config_field("attention_context_left",          &C::attention_context_left),
+      config_field("attention_context_right",         &C::attention_context_right),
+      config_field("attention_logit_cap",             &C::attention_logit_cap),
+      config_field("attention_invalid_logits_value",  &C::attention_invalid_logits_value),
+      config_field("use_clipped_linears",             &C::use_clipped_linears),
+      config_field("rms_norm_eps",                    &C::rms_norm_eps),
+      config_field("gradient_clipping",               &C::gradient_clipping),
+      config_field("output_proj_dims",                &C::output_proj_dims),
+  };
+  // clang-format on
+}
 
 // clang-format off
 /// The rules every audio config must satisfy: RULE(condition, message).
@@ -126,31 +153,17 @@ inline void validate(const AudioConfig& c, std::string_view where) {
   throw Error(msg);
 }
 
-/// Fields on which `actual` differs from `expected`, as "field: expected X, got Y".
+/// Fields on which `actual` differs from `expected`, as "audio_config.field: expected X, got Y".
 inline std::vector<std::string> audio_config_mismatches(const AudioConfig& expected,
                                                         const AudioConfig& actual) {
   std::vector<std::string> out;
-  auto field = [&](const char* name, const auto& e, const auto& a) {
-    if (e != a) out.push_back(detail::concat("audio_config.", name, ": expected ", e, ", got ", a));
-  };
-#define GEMMA4_AUDIO_FIELD(f) field(#f, expected.f, actual.f)
-  GEMMA4_AUDIO_FIELD(hidden_size);
-  GEMMA4_AUDIO_FIELD(num_hidden_layers);
-  GEMMA4_AUDIO_FIELD(num_attention_heads);
-  GEMMA4_AUDIO_FIELD(subsampling_conv_channels[0]);
-  GEMMA4_AUDIO_FIELD(subsampling_conv_channels[1]);
-  GEMMA4_AUDIO_FIELD(conv_kernel_size);
-  GEMMA4_AUDIO_FIELD(residual_weight);
-  GEMMA4_AUDIO_FIELD(attention_chunk_size);
-  GEMMA4_AUDIO_FIELD(attention_context_left);
-  GEMMA4_AUDIO_FIELD(attention_context_right);
-  GEMMA4_AUDIO_FIELD(attention_logit_cap);
-  GEMMA4_AUDIO_FIELD(attention_invalid_logits_value);
-  GEMMA4_AUDIO_FIELD(use_clipped_linears);
-  GEMMA4_AUDIO_FIELD(rms_norm_eps);
-  GEMMA4_AUDIO_FIELD(gradient_clipping);
-  GEMMA4_AUDIO_FIELD(output_proj_dims);
-#undef GEMMA4_AUDIO_FIELD
+  for (auto& m : config_field_mismatches(expected, actual, audio_config_fields()))
+    out.push_back("audio_config." + m);
+  for (std::size_t i = 0; i < 2; ++i)
+    if (expected.subsampling_conv_channels[i] != actual.subsampling_conv_channels[i])
+      out.push_back(detail::concat("audio_config.subsampling_conv_channels[", i, "]: expected ",
+                                   expected.subsampling_conv_channels[i], ", got ",
+                                   actual.subsampling_conv_channels[i]));
   return out;
 }
 
