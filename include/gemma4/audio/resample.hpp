@@ -96,7 +96,9 @@ inline SincKernel design_kernel(int from, int to, const ResamplerOptions& o) {
 
 }  // namespace detail
 
-/// x at `from` Hz resampled to `to` Hz: ceil(N to / from) samples. `from == to` returns x.
+/// x at `from` Hz resampled to `to` Hz: ceil(N to / from) samples, as librosa.resample counts
+/// them (sox rounds down: 22848 for Front_Center's 68545, we give 22849; both are 36 tokens).
+/// `from == to` returns x.
 inline std::vector<double> resample(std::span<const double> x, int from, int to,
                                     const ResamplerOptions& o = {}) {
   if (from <= 0 || to <= 0)
