@@ -24,6 +24,11 @@
 // exactly the prompt HF would build; KeepTokens appends the new turn to the ids the model
 // actually saw (its generated tokens, thoughts included), so the cache is always reused.
 //
+// Images and audio (a multimodal Model, multimodal/model.hpp): generate(model, cache, prompt,
+// media, ...) feeds the soft tokens in the prefill; Conversation::respond(message, media, ...)
+// expands a turn's image and audio items to their real counts and keeps every turn's media, so
+// the cache is reused across turns as for text.
+//
 //   auto model = gemma4::TextModel<gemma4::Dynamic, float>::load(dir);
 //   auto tok = gemma4::Tokenizer::from_file(dir / "tokenizer.json");
 //   gemma4::GenerateOptions opt;
@@ -45,6 +50,7 @@
 #include "gemma4/core/error.hpp"
 #include "gemma4/core/token.hpp"
 #include "gemma4/generation/sampling.hpp"
+#include "gemma4/multimodal/model.hpp"
 #include "gemma4/text/model.hpp"
 #include "gemma4/tokenizer/answer_parser.hpp"
 #include "gemma4/tokenizer/chat_template.hpp"
@@ -192,14 +198,14 @@ auto logits_row(const Row& logits) {
 
 }  // namespace detail
 
-/// Generates after `prompt`, which is fed at positions cache.size() ... (the cache may already
-/// hold earlier ids; pass them as `context` so the repetition penalty sees them). `prompt` must
-/// not be empty. The cache ends holding prompt + result.ids without the last id.
-template <class Model>
-GenerationResult generate(const Model& model, typename Model::Cache& cache,
-                          std::span<const TokenId> prompt, const GenerateOptions& options,
-                          const Tokenizer* tokenizer = nullptr,
-                          std::span<const TokenId> context = {}) {
+/// The generation loop of generate(): `prefill(prompt, cache)` returns the logits [1, V] of the
+/// prompt's last position (a multimodal model feeds its images and clips there); every later step
+/// feeds one sampled id.
+template <class Model, class Prefill>
+GenerationResult generate_with(const Model& model, typename Model::Cache& cache,
+                               std::span<const TokenId> prompt, const GenerateOptions& options,
+                               const Tokenizer* tokenizer, std::span<const TokenId> context,
+                               Prefill&& prefill) {
   if (prompt.empty()) detail::fail("generate: empty prompt (nothing to compute logits from)");
   GenerationResult r;
   Sampler sampler(options.sampling);
@@ -208,7 +214,7 @@ GenerationResult generate(const Model& model, typename Model::Cache& cache,
   history.insert(history.end(), prompt.begin(), prompt.end());
 
   auto t0 = detail::Clock::now();
-  auto logits = model.forward(prompt, cache, LogitsFor::Last);  // [1, V]
+  auto logits = prefill(prompt, cache);  // [1, V]
   r.prefill_seconds = detail::seconds_since(t0);
   r.prefill_tokens = prompt.size();
 
@@ -248,6 +254,33 @@ GenerationResult generate(const Model& model, typename Model::Cache& cache,
   return r;
 }
 
+/// Generates after `prompt`, which is fed at positions cache.size() ... (the cache may already
+/// hold earlier ids; pass them as `context` so the repetition penalty sees them). `prompt` must
+/// not be empty. The cache ends holding prompt + result.ids without the last id.
+template <class Model>
+GenerationResult generate(const Model& model, typename Model::Cache& cache,
+                          std::span<const TokenId> prompt, const GenerateOptions& options,
+                          const Tokenizer* tokenizer = nullptr,
+                          std::span<const TokenId> context = {}) {
+  return generate_with(model, cache, prompt, options, tokenizer, context,
+                       [&](std::span<const TokenId> p, typename Model::Cache& c) {
+                         return model.forward(p, c, LogitsFor::Last);
+                       });
+}
+
+/// generate() for a multimodal model (multimodal/model.hpp): the prompt's placeholders take the
+/// soft tokens of `media` in the prefill.
+template <class Model, class MediaT>
+GenerationResult generate(const Model& model, typename Model::Cache& cache,
+                          std::span<const TokenId> prompt, const MediaT& media,
+                          const GenerateOptions& options, const Tokenizer* tokenizer = nullptr,
+                          std::span<const TokenId> context = {}) {
+  return generate_with(model, cache, prompt, options, tokenizer, context,
+                       [&](std::span<const TokenId> p, typename Model::Cache& c) {
+                         return model.forward(p, media, c, LogitsFor::Last);
+                       });
+}
+
 /// generate() over a fresh cache.
 template <class Model>
 GenerationResult generate(const Model& model, std::span<const TokenId> prompt,
@@ -255,6 +288,23 @@ GenerationResult generate(const Model& model, std::span<const TokenId> prompt,
   auto cache = model.make_cache();
   return generate(model, cache, prompt, options, tokenizer);
 }
+
+namespace detail {
+/// A model's compute type (float for a model type that does not say, e.g. a scripted test model).
+template <class M>
+struct model_compute {
+  using type = float;
+};
+template <class M>
+requires requires {
+  typename M::Compute;
+}
+struct model_compute<M> {
+  using type = typename M::Compute;
+};
+template <class M>
+using model_compute_t = typename model_compute<M>::type;
+}  // namespace detail
 
 /// A multi-turn conversation that keeps its KV cache between turns (see the top of this file).
 template <class Model>
@@ -303,6 +353,9 @@ class Conversation {
   /// Adds `message` (user, or tool results) and generates the model's answer.
   GenerationResult respond(Message message, const GenerateOptions& options) {
     if (!tokenizer_) fail_no_tokenizer();
+    if constexpr (requires { model_->merge_ids(); })  // earlier turns' media are in the history
+      if (!image_counts_.empty() || !audio_counts_.empty())
+        return respond(std::move(message), Media<detail::model_compute_t<Model>>{}, options);
     std::vector<TokenId> prompt;
     if (history_ == History::KeepTokens && !messages_.empty() && !cached_.empty() &&
         message.role == Role::User) {
@@ -327,6 +380,56 @@ class Conversation {
     return r;
   }
 
+  /// A user turn with images and audio (multimodal models, multimodal/model.hpp): the image and
+  /// audio items of `message.parts`, in order, are media.images[i] and media.audio[j] (features
+  /// from Model::encode_image / encode_audio); each placeholder is expanded to its real count.
+  /// The media of earlier turns are kept, so a prompt that no longer extends the cache (the
+  /// template rewrote history) is prefilled again with all of them; otherwise only the new
+  /// suffix and its media are fed. Always re-renders (History::KeepTokens applies to text turns).
+  GenerationResult respond(Message message, const Media<detail::model_compute_t<Model>>& media,
+                           const GenerateOptions& options) {
+    using C = detail::model_compute_t<Model>;
+    if (!tokenizer_) fail_no_tokenizer();
+    std::size_t n_img = 0, n_aud = 0, n_vid = 0;
+    for (const ContentPart& p : message.parts) {
+      n_img += p.kind == ContentPart::Kind::Image;
+      n_aud += p.kind == ContentPart::Kind::Audio;
+      n_vid += p.kind == ContentPart::Kind::Video;
+    }
+    if (n_vid > 0) detail::fail("Conversation: video items need expand_video (not a turn item)");
+    if (n_img != media.images.size() || n_aud != media.audio.size())
+      detail::fail("Conversation: the message has ", n_img, " image and ", n_aud,
+                   " audio items but ", media.images.size(), " images and ", media.audio.size(),
+                   " clips were given");
+    for (const auto& m : media.images) image_counts_.push_back(static_cast<std::size_t>(m.rows()));
+    for (const auto& m : media.audio) audio_counts_.push_back(static_cast<std::size_t>(m.rows()));
+    Media<C>& all = media_;
+    all.images.insert(all.images.end(), media.images.begin(), media.images.end());
+    all.audio.insert(all.audio.end(), media.audio.begin(), media.audio.end());
+    messages_.push_back(std::move(message));
+    const std::string text =
+        expand_placeholders(render_chat(messages_, chat_), image_counts_, audio_counts_);
+    const std::vector<TokenId> prompt = tokenizer_->encode(text);
+
+    const bool extends = prompt.size() > cached_.size() &&
+                         std::equal(cached_.begin(), cached_.end(), prompt.begin());
+    if (!extends) {
+      cache_ = model_->make_cache();
+      cached_.clear();
+    }
+    const std::size_t reused = cached_.size();
+    const std::span<const TokenId> suffix = std::span<const TokenId>(prompt).subspan(reused);
+    const Media<C> fed = media_after(all, std::span<const TokenId>(cached_));
+    GenerationResult r = gemma4::generate(*model_, cache_, suffix, fed, options, tokenizer_,
+                                          std::span<const TokenId>(cached_));
+    r.reused_tokens = reused;
+    cached_.assign(prompt.begin(), prompt.end());
+    if (!r.ids.empty()) cached_.insert(cached_.end(), r.ids.begin(), r.ids.end() - 1);
+    last_ids_ = r.ids;
+    messages_.push_back(answer_message(r.text));
+    return r;
+  }
+
   /// Adds a message without generating (e.g. a system message before the first turn).
   void add(Message m) { messages_.push_back(std::move(m)); }
 
@@ -340,6 +443,9 @@ class Conversation {
     messages_.clear();
     cached_.clear();
     last_ids_.clear();
+    image_counts_.clear();
+    audio_counts_.clear();
+    media_ = {};
     cache_ = model_->make_cache();
   }
 
@@ -354,6 +460,31 @@ class Conversation {
     return g;
   }
 
+  // The soft tokens still to feed after the ids in `cached` (whose placeholders took the first
+  // rows of each kind, in order).
+  template <class C>
+  Media<C> media_after(const Media<C>& all, std::span<const TokenId> cached) const {
+    const MergeIds& m = model_->merge_ids();
+    Eigen::Index skip_img = 0, skip_aud = 0;
+    for (const TokenId id : cached) {
+      skip_img += m.type_of(id) == TokenType::Image;
+      skip_aud += m.type_of(id) == TokenType::Audio;
+    }
+    auto tail = [](const std::vector<RowMatrix<C>>& items, Eigen::Index skip) {
+      std::vector<RowMatrix<C>> out;
+      for (const auto& item : items) {
+        const Eigen::Index drop = std::min(skip, item.rows());
+        skip -= drop;
+        if (drop < item.rows()) out.push_back(item.bottomRows(item.rows() - drop));
+      }
+      return out;
+    };
+    Media<C> out;
+    out.images = tail(all.images, skip_img);
+    out.audio = tail(all.audio, skip_aud);
+    return out;
+  }
+
   const Model* model_;
   const Tokenizer* tokenizer_;
   ChatOptions chat_;
@@ -362,6 +493,8 @@ class Conversation {
   std::vector<TokenId> cached_;    // ids whose keys/values are in cache_, in order
   std::vector<TokenId> last_ids_;  // ids generated by the last turn
   std::vector<Message> messages_;
+  std::vector<std::size_t> image_counts_, audio_counts_;  // soft tokens per image / clip so far
+  Media<detail::model_compute_t<Model>> media_;  // their soft tokens, in order (multimodal models)
 };
 
 }  // namespace gemma4

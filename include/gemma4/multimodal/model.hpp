@@ -199,6 +199,12 @@ class Model {
     return forward(ids, media, cache, which, tap);
   }
 
+  /// Text only (no placeholders): what a decoding step feeds, so generate() works unchanged.
+  RowMatrix<C> forward(std::span<const TokenId> ids, Cache& cache,
+                       LogitsFor which = LogitsFor::Last, const TapFn<C>& tap = {}) const {
+    return forward(ids, Media<C>{}, cache, which, tap);
+  }
+
   /// Where forward() cuts `ids` for the requested splits (ascending ends, the last = size).
   std::vector<Eigen::Index> chunk_ends(std::span<const TokenId> ids,
                                        std::span<const Eigen::Index> splits) const {

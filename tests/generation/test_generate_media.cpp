@@ -1,0 +1,154 @@
+// Tests of the multimodal half of gemma4/generation/generate.hpp: generate() with media and
+// Conversation::respond(message, media) on the mm-e2b-tiny model (one image, one audio clip),
+// each greedy token checked against the argmax of a full forward over the same ids and media.
+// The tokenizer is a toy one over the fixture's 400-token vocabulary: the Gemma special tokens
+// below 300 at their real ids, bytes, "▁", a..z, and the fixture's multimodal ids 390..396.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "gemma4/generation/generate.hpp"
+#include "gemma4/multimodal/golden_taps.hpp"
+#include "special_tokens.hpp"
+
+using gemma4::Media;
+using gemma4::Message;
+using gemma4::RowMatrix;
+using gemma4::TokenId;
+
+namespace {
+
+const std::filesystem::path kDir =
+    std::filesystem::path(GEMMA4_TEST_DATA_DIR) / "golden" / "mm-e2b-tiny";
+
+const gemma4::Tokenizer& toy_tokenizer() {
+  static const gemma4::Tokenizer tok = [] {
+    std::map<int, std::string> special;
+    for (const auto& t : gemma4::test::kSpecialTokens)
+      if (t.id < 300) special.emplace(t.id, std::string(t.piece));
+    // The fixture's config.json: boi 390, boa 391, image 392, audio 393, eoi 394, eoa 395.
+    const char* mm[] = {"<|image>", "<|audio>", "<|image|>", "<|audio|>",
+                        "<image|>", "<audio|>", "<|video|>"};
+    for (int k = 0; k < 7; ++k) special.emplace(390 + k, mm[k]);
+    std::vector<std::string> rest;
+    for (int b = 0; b < 256; ++b) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "<0x%02X>", b);
+      rest.emplace_back(buf);
+    }
+    rest.emplace_back("\xE2\x96\x81");  // ▁
+    for (char c = 'a'; c <= 'z'; ++c) rest.emplace_back(1, c);
+    for (int id = static_cast<int>(rest.size()); id < 400; ++id)
+      rest.push_back("filler" + std::to_string(id));
+    nlohmann::json vocab = nlohmann::json::object(), added = nlohmann::json::array();
+    std::size_t next = 0;
+    for (int id = 0; id < 400; ++id) {
+      if (auto it = special.find(id); it != special.end()) {
+        vocab[it->second] = id;
+        added.push_back({{"id", id}, {"content", it->second}, {"special", true}});
+      } else {
+        vocab[rest.at(next++)] = id;
+      }
+    }
+    nlohmann::json doc = {
+        {"model",
+         {{"type", "BPE"},
+          {"vocab", vocab},
+          {"merges", nlohmann::json::array()},
+          {"byte_fallback", true},
+          {"unk_token", "<unk>"}}},
+        {"added_tokens", added},
+        {"normalizer",
+         {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\xE2\x96\x81"}}},
+        {"decoder",
+         {{"type", "Sequence"},
+          {"decoders",
+           {{{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
+            {{"type", "ByteFallback"}},
+            {{"type", "Fuse"}}}}}}};
+    return gemma4::Tokenizer::from_json(doc.dump(), "toy 400-piece tokenizer");
+  }();
+  return tok;
+}
+
+TokenId argmax_last(const RowMatrix<double>& logits) {
+  Eigen::Index best = 0;
+  logits.row(logits.rows() - 1).maxCoeff(&best);
+  return static_cast<TokenId>(best);
+}
+
+// Every generated id is the argmax of a full forward over prompt + the ids before it.
+void check_greedy(const gemma4::Model<gemma4::Dynamic, double>& model,
+                  const std::vector<TokenId>& prompt, const Media<double>& media,
+                  const std::vector<TokenId>& generated) {
+  std::vector<TokenId> seq = prompt;
+  for (std::size_t i = 0; i < generated.size(); ++i) {
+    CAPTURE(i);
+    CHECK(argmax_last(model.forward(seq, media)) == generated[i]);
+    seq.push_back(generated[i]);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("generate() with an image and a clip: each greedy token is the full forward's argmax") {
+  const auto model = gemma4::Model<gemma4::Dynamic, double>::load(kDir);
+  const gemma4::SafetensorsFile golden(kDir / "golden.safetensors");
+  gemma4::GoldenTaps unused;
+  const Media<double> media = gemma4::golden_media(model, golden, unused);
+  const std::vector<TokenId> prompt = gemma4::golden_input_ids(golden);
+  gemma4::GenerateOptions o;
+  o.max_new_tokens = 5;
+  o.stop_ids = {};
+  auto cache = model.make_cache();
+  const auto r = gemma4::generate(model, cache, std::span<const TokenId>(prompt), media, o);
+  REQUIRE(r.ids.size() == 5);
+  check_greedy(model, prompt, media, r.ids);
+  CHECK(cache.size() == static_cast<Eigen::Index>(prompt.size() + 4));
+}
+
+TEST_CASE("Conversation: a turn with an image and audio, then a text turn that re-feeds them") {
+  const auto model = gemma4::Model<gemma4::Dynamic, double>::load(kDir);
+  const gemma4::SafetensorsFile golden(kDir / "golden.safetensors");
+  gemma4::GoldenTaps unused;
+  const Media<double> media = gemma4::golden_media(model, golden, unused);
+  const auto& tok = toy_tokenizer();
+  gemma4::Conversation chat(model, &tok);
+  gemma4::GenerateOptions o;
+  o.max_new_tokens = 3;
+  o.stop_ids = {};
+
+  Message m;
+  m.parts = {gemma4::ContentPart::from_text("look"), gemma4::ContentPart::image(),
+             gemma4::ContentPart::from_text("and"), gemma4::ContentPart::audio()};
+  const auto r1 = chat.respond(m, media, o);
+  // The prompt HF would build: the template's items, expanded to 6 image and 12 audio tokens.
+  const std::size_t n_img[] = {6}, n_aud[] = {12};
+  const std::vector<TokenId> p1 =
+      tok.encode(gemma4::expand_placeholders(gemma4::render_chat({m}), n_img, n_aud));
+  CHECK(std::count(p1.begin(), p1.end(), 392) == 6);
+  CHECK(std::count(p1.begin(), p1.end(), 393) == 12);
+  check_greedy(model, p1, media, r1.ids);
+
+  // A text turn: the re-rendered history still holds the image and the clip, so their soft
+  // tokens are fed again whenever the cache cannot be reused.
+  Message follow;
+  follow.content = "more";
+  const auto r2 = chat.respond(follow, Media<double>{}, o);
+  std::vector<Message> history = chat.messages();
+  history.pop_back();  // the answer just generated
+  const std::vector<TokenId> p2 =
+      tok.encode(gemma4::expand_placeholders(gemma4::render_chat(history), n_img, n_aud));
+  check_greedy(model, p2, media, r2.ids);
+
+  // Counts must match the message's items.
+  Message two_images;
+  two_images.parts = {gemma4::ContentPart::image(), gemma4::ContentPart::image()};
+  CHECK_THROWS_WITH_AS(chat.respond(two_images, media, o),
+                       doctest::Contains("2 image and 0 audio items but 1 images and 1 clips"),
+                       gemma4::Error);
+}
