@@ -25,7 +25,9 @@
 //
 // ggml's ne[0] is the fastest axis, so [H, T] in ggml is [T, H] row-major: no transposition.
 // Token mode concatenates the per-token rows. Writes F64 (I64 for the expert indices) plus
-// input_ids, as `gemma4 dump` does. Exit status: 0 on success, 1 on any failure (named on stderr).
+// input_ids, as `gemma4 dump` does; metadata "token_texts" is a JSON array of llama.cpp's text of
+// each prompt token (the vocabulary as it loaded it). Exit status: 0 on success, 1 on any failure
+// (named on stderr).
 #include <gemma4/io/checkpoint_writer.hpp>
 
 #include <cstdio>
@@ -254,11 +256,16 @@ int run(int argc, char** argv) {
   }
   take("result_norm", "hidden_states." + std::to_string(n_layer));
   tensors.push_back(gemma4::tensor_from<double>("logits", {nT, n_vocab}, std::move(logits)));
+  // The vocabulary as llama.cpp loaded it: the text of every prompt token.
+  nlohmann::json texts = nlohmann::json::array();
+  for (llama_token id : ids)
+    texts.push_back(llama_vocab_get_text(llama_model_get_vocab(model), id));
   gemma4::write_safetensors(
       out, std::move(tensors),
       {{"format", "pt"},
        {"producer", "llama.cpp " GEMMA4_LLAMA_RELEASE " (gemma4_llama_driver)"},
-       {"mode", mode}});
+       {"mode", mode},
+       {"token_texts", texts.dump()}});
 
   llama_free(ctx);
   llama_model_free(model);

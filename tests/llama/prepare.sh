@@ -66,6 +66,12 @@ if [ ! -f "$src/.gemma4-stamp" ] || [ "$npm_dir/node-llama-cpp/.gemma4-stamp" -n
   touch "$src/.gemma4-stamp"
 fi
 
+# A build configured for another compiler is started afresh (CMake refuses to switch in place).
+if [ "$(cat "$out/llama-build/.gemma4-cxx" 2>/dev/null)" != "$cxx" ]; then
+  rm -rf "$out/llama-build"
+  mkdir -p "$out/llama-build"
+  echo "$cxx" >"$out/llama-build/.gemma4-cxx"
+fi
 generator=""
 if command -v ninja >/dev/null 2>&1; then generator="-GNinja"; fi
 cmake -S "$here" -B "$out/llama-build" $generator -DCMAKE_CXX_COMPILER="$cxx" \

@@ -33,6 +33,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -122,6 +123,14 @@ void check_live(const std::filesystem::path& dir, const std::vector<gemma4::Toke
     INFO("llama.cpp stderr: " << r.stderr_text);
     REQUIRE(r.status == 0);
     const gemma4::SafetensorsFile theirs(out);
+    if (std::filesystem::exists(dir / "tokenizer.json")) {  // llama.cpp read the real vocabulary
+      const auto vocab = gemma4::read_json_file(dir / "tokenizer.json").at("model").at("vocab");
+      std::map<std::int64_t, std::string> text_of;
+      for (const auto& [text, id] : vocab.items()) text_of[static_cast<std::int64_t>(id)] = text;
+      const auto texts = nlohmann::json::parse(theirs.metadata().at("token_texts"));
+      REQUIRE(texts.size() == ids.size());
+      for (std::size_t t = 0; t < ids.size(); ++t) CHECK(texts[t] == text_of.at(ids[t]));
+    }
     const gemma4::TapDiff d = gemma4::diff_taps(ours, theirs, kTolerance, &c);
     INFO(gemma4::format_tap_diff(d));
     CHECK(d.only_in_a.empty());
@@ -189,10 +198,15 @@ TEST_CASE("llama.cpp runs KV sharing, PLE and the double-wide MLP where its rule
   check_live<double>(tmp.path, ids, "e2b-tiny-shape SSSF|SSF (random)");
 }
 
-TEST_CASE("llama.cpp runs a full-vocabulary E2B-shaped checkpoint (2 layers)") {
+TEST_CASE("llama.cpp runs a full-vocabulary E2B-shaped checkpoint (2 layers), real vocabulary") {
   const gemma4::TextConfig c = gemma4::with_layers(gemma4::E2B::text, 2);
   gemma4::test::TempDir tmp;
   gemma4::write_random_checkpoint(tmp.path, c, {.seed = 1, .dtype = gemma4::DType::BF16});
+  // With the real Gemma 4 tokenizer.json beside it, the export carries its 262 144 tokens and
+  // 514 906 merges: llama.cpp must accept that vocabulary (its BPE loader reads every merge).
+  const char* tokenizer = std::getenv("GEMMA4_TOKENIZER_JSON");
+  REQUIRE_MESSAGE(tokenizer != nullptr, "GEMMA4_TOKENIZER_JSON is not set (tokenizer fixture)");
+  std::filesystem::copy_file(tokenizer, tmp / "tokenizer.json");
   const std::vector<gemma4::TokenId> ids{2, 818, 5279, 262143, 106, 1, 150000, 42, 9, 77777};
   check_live<Eigen::bfloat16>(tmp.path, ids, "E2B 2 layers (random, full vocabulary)");
 }
