@@ -1,12 +1,18 @@
-// examples/gemma4/cmd_audio.hpp: `gemma4 audio FILE.wav [--picture mel.png] [--no-resample]
-//                                 [--model DIR [--out features.safetensors] [--dtype float|bf16]]`
+// examples/gemma4/cmd_audio.hpp: `gemma4 audio FILE.wav [options]`
+//
+//   --picture mel.png      the log-mel spectrogram as a PNG
+//   --no-resample          refuse a file that is not 16 kHz (an error, as HF)
+//   --model DIR            also run the audio tower and embed_audio of that model folder
+//   --out F.safetensors    where audio_features goes (default audio_features.safetensors)
+//   --dump T.safetensors   every intermediate under its golden key, for diffing other runtimes
+//   --dtype float|bf16     number type of the model (default float)
 //
 // Reads a WAV file and prints what the audio path makes of it: the format, the duration, whether
 // it was resampled to 16 kHz (and from what), the mel frames (valid / all) and the soft tokens
 // (25 per second, at most 750). --picture draws the log-mel spectrogram as a PNG (time across,
 // mel bins up, a colour scale: audio/picture.hpp). With --model it also runs the audio tower and
 // embed_audio of that model folder and writes `audio_features` [tokens, text hidden] (float32)
-// to a safetensors file.
+// to a safetensors file; --dump also writes every intermediate under its golden key.
 #pragma once
 
 #include <chrono>
@@ -23,19 +29,39 @@
 namespace gemma4::cli {
 
 template <class T>
-void audio_run_model(const std::string& dir, const LogMelFeatures<compute_t<T>>& f,
-                     const std::string& out) {
+void audio_run_model(const std::string& dir, const std::vector<double>& wave16k,
+                     const std::string& out, const std::string& dump) {
   using C = compute_t<T>;
   const auto t0 = std::chrono::steady_clock::now();
   const auto model = AudioModel<Dynamic, T>::load(dir);
   const auto t1 = std::chrono::steady_clock::now();
-  const AudioSoftTokens<C> s = model.encode(f.input_features, f.mask);
+  // --dump: every tap under its golden key (F64, I64 for integers) plus the input waveform, so
+  // another runtime can be compared stage by stage (the format of gemma4 dump and golden/).
+  std::vector<TensorWrite> taps;
+  TapFn<C> record;
+  if (!dump.empty()) {
+    taps.push_back(tensor_from<double>("audio_waveform",
+                                       {static_cast<std::int64_t>(wave16k.size())}, wave16k));
+    record = [&](const Tap<C>& t) {
+      const auto n = static_cast<std::size_t>(t.values.size());
+      if (t.integer) {
+        std::vector<std::int64_t> v(n);
+        for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int64_t>(t.values.data()[i]);
+        taps.push_back(tensor_from<std::int64_t>(std::string(t.name), t.shape, std::move(v)));
+      } else {
+        std::vector<double> v(n);
+        for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(t.values.data()[i]);
+        taps.push_back(tensor_from<double>(std::string(t.name), t.shape, std::move(v)));
+      }
+    };
+  }
+  const AudioSoftTokens<C> s = model.soft_tokens(wave16k, record);
   const auto t2 = std::chrono::steady_clock::now();
   const auto ms = [](auto a, auto b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
   };
-  std::printf("model:        %s (load %.0f ms, tower + embed_audio %.0f ms)\n", dir.c_str(),
-              ms(t0, t1), ms(t1, t2));
+  std::printf("model:        %s (load %.0f ms; features, tower and embed_audio %.0f ms)\n",
+              dir.c_str(), ms(t0, t1), ms(t1, t2));
   std::printf("soft tokens:  [%lld, %lld] -> %s\n", static_cast<long long>(s.features.rows()),
               static_cast<long long>(s.features.cols()), out.c_str());
   std::vector<float> v(static_cast<std::size_t>(s.features.size()));
@@ -45,6 +71,10 @@ void audio_run_model(const std::string& dir, const LogMelFeatures<compute_t<T>>&
   tensors.push_back(
       tensor_from<float>("audio_features", {s.features.rows(), s.features.cols()}, std::move(v)));
   write_safetensors(out, std::move(tensors), {{"format", "pt"}, {"producer", "gemma4 audio"}});
+  if (!dump.empty()) {
+    std::printf("taps:         %zu tensors -> %s\n", taps.size(), dump.c_str());
+    write_safetensors(dump, std::move(taps), {{"format", "pt"}, {"producer", "gemma4 audio"}});
+  }
 }
 
 inline int cmd_audio(int argc, char** argv) {
@@ -53,11 +83,14 @@ inline int cmd_audio(int argc, char** argv) {
   const std::string model = args.value("--model");
   const std::string out = args.value("--out", "audio_features.safetensors");
   const std::string dtype = args.value("--dtype", "float");
+  const std::string dump = args.value("--dump");
   const bool refuse = args.flag("--no-resample");
   const auto files = args.positional();
   if (files.size() != 1) {
-    std::cerr << "usage: gemma4 audio FILE.wav [--picture mel.png] [--no-resample]\n"
-                 "                    [--model DIR [--out F.safetensors] [--dtype float|bf16]]\n";
+    std::cerr
+        << "usage: gemma4 audio FILE.wav [--picture mel.png] [--no-resample]\n"
+           "                    [--model DIR [--out F.safetensors] [--dump TAPS.safetensors]\n"
+           "                                 [--dtype float|bf16]]\n";
     return 2;
   }
   const std::string& file = files[0];
@@ -92,9 +125,9 @@ inline int cmd_audio(int argc, char** argv) {
   }
   if (!model.empty()) {
     if (dtype == "float" || dtype == "f32") {
-      audio_run_model<float>(model, f, out);
+      audio_run_model<float>(model, x, out, dump);
     } else if (dtype == "bf16") {
-      audio_run_model<Eigen::bfloat16>(model, f, out);
+      audio_run_model<Eigen::bfloat16>(model, x, out, dump);
     } else {
       std::cerr << "unknown --dtype " << dtype << " (float, bf16)\n";
       return 2;
