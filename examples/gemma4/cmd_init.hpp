@@ -1,14 +1,20 @@
 // examples/gemma4/cmd_init.hpp: `gemma4 init`, a random-weight checkpoint in the hub layout.
 //
 //   gemma4 init --variant E2B|E4B|26B-A4B|31B | --config FILE  --seed N  --out DIR
-//               [--layers K] [--dtype bf16|f32|f16] [--max-shard-size 5GB]
+//               [--layers K] [--vision-layers K] [--audio-layers K] [--text-only]
+//               [--dtype bf16|f32|f16] [--max-shard-size 5GB]
 //
 // Writes DIR/config.json and DIR/model.safetensors (or model-0000i-of-0000n.safetensors +
 // model.safetensors.index.json past the shard size, as transformers does), with the tensor
 // names, shapes and dtypes of the released checkpoint and the deterministic weights of
-// random_init.hpp: the same seed gives the same bytes on every machine. --layers K keeps the
-// first K layers (full vocabulary and width). Tensors are generated and written chunk by chunk,
-// so memory stays small even for the 2.35e9-entry E2B PLE table; a progress bar goes to stderr.
+// random_init.hpp: the same seed gives the same bytes on every machine. The whole model by
+// default: model.language_model.* and the towers the variant (or the config file) has,
+// model.vision_tower.* + model.embed_vision.* (all four) and model.audio_tower.* +
+// model.embed_audio.* (E2B, E4B), with vision_config / audio_config and the special token ids
+// in config.json. --text-only writes the text decoder alone (towers null). --layers K keeps the
+// first K text layers (full vocabulary and width), --vision-layers / --audio-layers the first K
+// encoder layers / conformer blocks. Tensors are generated and written chunk by chunk, so memory
+// stays small even for the 2.35e9-entry E2B PLE table; a progress bar goes to stderr.
 #pragma once
 
 #include <chrono>
@@ -88,7 +94,9 @@ inline int cmd_init(int argc, char** argv) {
   if (args.flag("--help") || args.flag("-h")) {
     std::cout << "usage: gemma4 init (--variant E2B|E4B|26B-A4B|31B | --config FILE) --seed N "
                  "--out DIR\n"
-                 "                   [--layers K] [--dtype bf16|f32|f16] [--max-shard-size 5GB]\n";
+                 "                   [--layers K] [--vision-layers K] [--audio-layers K] "
+                 "[--text-only]\n"
+                 "                   [--dtype bf16|f32|f16] [--max-shard-size 5GB]\n";
     return 0;
   }
   const std::string variant = args.value("--variant");
@@ -96,6 +104,9 @@ inline int cmd_init(int argc, char** argv) {
   const std::string seed_text = args.value("--seed");
   const std::string out = args.value("--out");
   const std::string layers = args.value("--layers");
+  const std::string vision_layers = args.value("--vision-layers");
+  const std::string audio_layers = args.value("--audio-layers");
+  const bool text_only = args.flag("--text-only");
   const std::string dtype_text = args.value("--dtype", "bf16");
   const std::string shard = args.value("--max-shard-size", "5GB");
   if (!args.positional().empty()) detail::fail("unexpected argument ", args.positional()[0]);
@@ -104,21 +115,32 @@ inline int cmd_init(int argc, char** argv) {
   if (seed_text.empty()) detail::fail("--seed N is required");
   if (out.empty()) detail::fail("--out DIR is required");
 
-  TextConfig c;
+  HubConfig h;
   if (!variant.empty()) {
-    if (!visit_variant(variant, [&](auto tag) { c = decltype(tag)::type::text; }))
+    if (!visit_variant(variant,
+                       [&](auto tag) { h = hub_config_of<typename decltype(tag)::type>(); }))
       detail::fail("unknown variant '", variant, "' (E2B, E4B, 26B-A4B, 31B)");
   } else {
-    c = read_text_config(config_file);
+    h = read_hub_config(config_file);
   }
-  if (!layers.empty()) {
-    int k = 0;
+  auto count = [](const std::string& flag, const std::string& text) {
     try {
-      k = std::stoi(layers);
+      std::size_t pos = 0;
+      const int k = std::stoi(text, &pos);
+      if (pos == text.size()) return k;
     } catch (const std::exception&) {
-      detail::fail("--layers: not an integer: '", layers, "'");
     }
-    c = with_layers(c, k);
+    detail::fail(flag, ": not an integer: '", text, "'");
+  };
+  if (text_only) h.vision.reset(), h.audio.reset();
+  if (!layers.empty()) h.text = with_layers(h.text, count("--layers", layers));
+  if (!vision_layers.empty()) {
+    if (!h.vision) detail::fail("--vision-layers: this model has no vision tower");
+    h.vision = with_layers(*h.vision, count("--vision-layers", vision_layers));
+  }
+  if (!audio_layers.empty()) {
+    if (!h.audio) detail::fail("--audio-layers: this model has no audio tower");
+    h.audio = with_layers(*h.audio, count("--audio-layers", audio_layers));
   }
 
   RandomInitOptions o;
@@ -139,9 +161,12 @@ inline int cmd_init(int argc, char** argv) {
   WriteOptions w;
   w.max_shard_bytes = detail_init::parse_size(shard);
   w.progress = detail_init::ProgressBar();
-  const auto files = write_random_checkpoint(out, c, o, w);
-  std::cerr << "wrote " << c.num_hidden_layers << " layers, vocab " << c.vocab_size << ", seed "
-            << o.seed << ":\n";
+  const auto files = write_random_checkpoint(out, h, o, w);
+  std::cerr << "wrote " << h.text.num_hidden_layers << " text layers, vocab " << h.text.vocab_size;
+  if (h.vision) std::cerr << "; vision tower " << h.vision->num_hidden_layers << " layers";
+  if (h.audio) std::cerr << "; audio tower " << h.audio->num_hidden_layers << " blocks";
+  if (!h.vision && !h.audio) std::cerr << "; text only";
+  std::cerr << "; seed " << o.seed << ":\n";
   for (const auto& f : files) std::cerr << "  " << f.string() << "\n";
   return 0;
 }

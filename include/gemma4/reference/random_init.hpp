@@ -1,10 +1,18 @@
-// gemma4/reference/random_init.hpp: deterministic random weights for any Gemma 4 text config,
-// written as a hub-layout checkpoint (config.json + model.safetensors or shards + index).
+// gemma4/reference/random_init.hpp: deterministic random weights for any Gemma 4 config, text
+// decoder and towers, written as a hub-layout checkpoint (config.json + model.safetensors or
+// shards + index).
 //
-// The checkpoint has the names, shapes, dtypes and config keys of the released ones (prefix
-// model.language_model., tied lm_head not stored, KV-shared layers without k_proj / v_proj /
-// k_norm; see expected_text_tensors in text_weights.hpp), so any runtime can load the same
-// weights and be compared against ours without downloading anything.
+// The checkpoint has the names, shapes, dtypes and config keys of the released ones, so any
+// runtime can load the same weights and be compared against ours without downloading anything:
+//   model.language_model.*   expected_text_tensors (text/weights.hpp): tied lm_head not stored,
+//                            KV-shared layers without k_proj / v_proj / k_norm
+//   model.vision_tower.*, model.embed_vision.*     expected_vision_tensors (vision/weights.hpp)
+//   model.audio_tower.*, model.embed_audio.*       expected_audio_tower_tensors,
+//                                                  expected_embed_audio_tensors (audio/weights.hpp)
+// The tower tables are the ones the binders are tested against (tests/reference/
+// test_random_init.cpp drops each tensor in turn and expects the binder to miss it), and
+// config.json carries vision_config / audio_config (null for a tower the config lacks) and the
+// special token ids (io/hub_config.hpp).
 //
 // Distributions (chosen so activations stay O(1) through the layers; a forward of the model on
 // them is a meaningful test, unlike all-ones norms or N(0, 0.02) weights):
@@ -15,6 +23,16 @@
 //                                       1 +- U[0.1, 0.5]: in [0.5, 1.5] but never near 1, so a
 //                                       w vs 1 + w mix-up shows
 //   layer_scalar [1]                    U[0.5, 1]
+// and in the towers (tower_init_rule; fan_in = numel / rows, so a conv kernel [out, in, kh, kw]
+// has fan_in in * kh * kw):
+//   matrices and conv kernels           N(0, 1) / sqrt(fan_in)
+//   position_embedding_table [2, P, Dv] N(0, 0.5^2)   (about the patch projection's scale)
+//   norm weights, per_dim_scale, std_scale    1 +- U[0.1, 0.5]
+//   output_proj.bias, std_bias          U[-0.5, 0.5]
+//   clip bounds [] (use_clipped_linears) input_min, output_min -U[8, 12]; input_max,
+//                                       output_max U[8, 12]: finite and asymmetric, like the
+//                                       released (learned) bounds, wide enough that the random
+//                                       towers' activations (|x| mostly < 5) rarely reach them
 //
 // Portability: every value is a function of (seed, tensor name, element index) only, computed
 // with integer arithmetic and exactly rounded double operations, so the bytes are identical
@@ -27,8 +45,11 @@
 //                differ in the last bit between C libraries; a sum of integers does not.
 // then rounded once to the output dtype (F32: round to nearest; BF16/F16: through F32).
 //
-//   gemma4::TextConfig c = gemma4::with_layers(gemma4::E2B::text, 2);
-//   gemma4::write_random_checkpoint("e2b-2l", c, {.seed = 1, .dtype = gemma4::DType::BF16});
+//   gemma4::HubConfig h = gemma4::hub_config_of<gemma4::E2B>();   // text + vision + audio
+//   h.text = gemma4::with_layers(h.text, 2);
+//   h.vision->num_hidden_layers = 1;
+//   gemma4::write_random_checkpoint("e2b-mm", h, {.seed = 1, .dtype = gemma4::DType::BF16});
+//   gemma4::write_random_checkpoint("e2b-2l", h.text, {.seed = 1});  // text only, towers null
 #pragma once
 
 #include <algorithm>
@@ -45,13 +66,16 @@
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
+#include "gemma4/audio/weights.hpp"
 #include "gemma4/core/error.hpp"
 #include "gemma4/core/random.hpp"
 #include "gemma4/io/checkpoint_writer.hpp"
 #include "gemma4/io/config_json.hpp"
+#include "gemma4/io/hub_config.hpp"
 #include "gemma4/io/safetensors.hpp"
 #include "gemma4/text/config.hpp"
 #include "gemma4/text/weights.hpp"
+#include "gemma4/vision/weights.hpp"
 
 namespace gemma4 {
 
@@ -81,6 +105,22 @@ inline InitRule init_rule(const TextConfig& c, std::string_view name,
   if (name == "embed_tokens_per_layer.weight")
     return {InitRule::Normal, 1.0 / std::sqrt(double(c.hidden_size_per_layer_input))};
   return {InitRule::Normal, 1.0 / std::sqrt(static_cast<double>(shape.back()))};
+}
+
+/// The rule of a tower tensor (full name: model.vision_tower.*, model.embed_vision.*,
+/// model.audio_tower.*, model.embed_audio.*) of shape `shape`.
+inline InitRule tower_init_rule(std::string_view name, const std::vector<std::int64_t>& shape) {
+  if (shape.empty()) {  // the scalar clip bounds of a ClippableLinear
+    if (name.ends_with("_min")) return {InitRule::Uniform, -12.0, -8.0};
+    if (name.ends_with("_max")) return {InitRule::Uniform, 8.0, 12.0};
+    detail::fail("random init: scalar tower tensor '", name, "' is not a clip bound");
+  }
+  if (name.ends_with(".bias") || name.ends_with("std_bias")) return {InitRule::Uniform, -0.5, 0.5};
+  if (shape.size() == 1) return {InitRule::NearOne, 0.1, 0.5};
+  if (name.ends_with("position_embedding_table")) return {InitRule::Normal, 0.5};
+  std::int64_t fan_in = 1;
+  for (std::size_t k = 1; k < shape.size(); ++k) fan_in *= shape[k];
+  return {InitRule::Normal, 1.0 / std::sqrt(static_cast<double>(fan_in))};
 }
 
 namespace detail {
@@ -166,17 +206,18 @@ struct RandomInitOptions {
   unsigned threads = 0;                          // 0: hardware concurrency
 };
 
-/// Every tensor of expected_text_tensors(c) as a streaming TensorWrite of random values.
-inline std::vector<TensorWrite> random_text_tensors(const TextConfig& c,
-                                                    const RandomInitOptions& o = {}) {
+namespace detail {
+
+/// A streaming TensorWrite of random values for tensor `name` (the stream key) under `rule`.
+inline TensorWrite random_tensor_write(std::string name, std::vector<std::int64_t> shape,
+                                       const InitRule& rule, const RandomInitOptions& o) {
   if (!dtype_is_floating(o.dtype))
     detail::fail("random init: dtype must be floating, got ", dtype_name(o.dtype));
-  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<TensorWrite> out;
-  for (const TensorSpec& t : expected_text_tensors(c)) {
-    TensorWrite w{o.prefix + t.name, o.dtype, t.shape, {}};
+  const unsigned threads =
+      o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  TensorWrite w{std::move(name), o.dtype, std::move(shape), {}};
+  {
     const std::uint64_t key = fnv1a64(w.name);
-    const InitRule rule = init_rule(c, t.name, t.shape);
     const std::uint64_t seed = o.seed;
     const DType dtype = o.dtype;
     w.fill = [seed, key, rule, dtype, threads](std::size_t first, std::span<std::byte> bytes) {
@@ -198,9 +239,69 @@ inline std::vector<TensorWrite> random_text_tensors(const TextConfig& c,
       for (std::size_t b = 0; b < n; b += per) pool.emplace_back(work, b, std::min(n, b + per));
       for (auto& th : pool) th.join();
     };
-    out.push_back(std::move(w));
   }
+  return w;
+}
+
+}  // namespace detail
+
+/// Every tensor of expected_text_tensors(c) as a streaming TensorWrite of random values.
+inline std::vector<TensorWrite> random_text_tensors(const TextConfig& c,
+                                                    const RandomInitOptions& o = {}) {
+  std::vector<TensorWrite> out;
+  for (const TensorSpec& t : expected_text_tensors(c))
+    out.push_back(
+        detail::random_tensor_write(o.prefix + t.name, t.shape, init_rule(c, t.name, t.shape), o));
   return out;
+}
+
+/// Every tensor of the vision tower v and of embed_vision into text width text_hidden
+/// (expected_vision_tensors), as streaming TensorWrites.
+inline std::vector<TensorWrite> random_vision_tensors(const VisionConfig& v, int text_hidden,
+                                                      const RandomInitOptions& o = {}) {
+  std::vector<TensorWrite> out;
+  for (const TensorSpec& t : expected_vision_tensors(v, text_hidden))
+    out.push_back(
+        detail::random_tensor_write(t.name, t.shape, tower_init_rule(t.name, t.shape), o));
+  return out;
+}
+
+/// Every tensor of the audio tower a and of embed_audio into text width text_hidden
+/// (expected_audio_tower_tensors + expected_embed_audio_tensors), as streaming TensorWrites.
+inline std::vector<TensorWrite> random_audio_tensors(const AudioConfig& a, int text_hidden,
+                                                     const RandomInitOptions& o = {}) {
+  std::vector<TensorWrite> out;
+  auto add = [&](const std::vector<AudioTensorSpec>& table) {
+    for (const AudioTensorSpec& t : table)
+      out.push_back(
+          detail::random_tensor_write(t.name, t.shape, tower_init_rule(t.name, t.shape), o));
+  };
+  add(expected_audio_tower_tensors(a));
+  add(expected_embed_audio_tensors(a, text_hidden));
+  return out;
+}
+
+/// Every tensor of a whole checkpoint: the text decoder and the towers h has.
+inline std::vector<TensorWrite> random_tensors(const HubConfig& h,
+                                               const RandomInitOptions& o = {}) {
+  std::vector<TensorWrite> out = random_text_tensors(h.text, o);
+  auto append = [&](std::vector<TensorWrite> more) {
+    for (auto& t : more) out.push_back(std::move(t));
+  };
+  if (h.vision) append(random_vision_tensors(*h.vision, h.text.hidden_size, o));
+  if (h.audio) append(random_audio_tensors(*h.audio, h.text.hidden_size, o));
+  return out;
+}
+
+/// The values of a tower tensor (full name), as random_vision_tensors / random_audio_tensors
+/// write them before rounding to the dtype.
+inline std::vector<double> random_tower_tensor_values(std::uint64_t seed, const std::string& name,
+                                                      const std::vector<std::int64_t>& shape) {
+  std::size_t n = 1;
+  for (auto d : shape) n *= static_cast<std::size_t>(d);
+  std::vector<double> v(n);
+  detail::random_values(seed, fnv1a64(name), tower_init_rule(name, shape), 0, n, v.data());
+  return v;
 }
 
 /// c with its first k layers: layer types kept (the last forced to full attention, as HF
@@ -219,23 +320,48 @@ inline TextConfig with_layers(TextConfig c, int k) {
   return c;
 }
 
-/// Writes config.json (hub form) and random weights for c into dir. Returns the files written.
+/// c with its first k layers (k >= layers returns c): the towers have no layer patterns, so
+/// this is only num_hidden_layers.
+inline VisionConfig with_layers(VisionConfig c, int k) {
+  if (k <= 0) detail::fail("--vision-layers must be positive, got ", k);
+  c.num_hidden_layers = std::min(c.num_hidden_layers, k);
+  return c;
+}
+inline AudioConfig with_layers(AudioConfig c, int k) {
+  if (k <= 0) detail::fail("--audio-layers must be positive, got ", k);
+  c.num_hidden_layers = std::min(c.num_hidden_layers, k);
+  return c;
+}
+
+/// Writes config.json (hub form, with vision_config / audio_config for the towers h has, null
+/// for the others) and random weights for h into dir. Returns the files written.
 inline std::vector<std::filesystem::path> write_random_checkpoint(const std::filesystem::path& dir,
-                                                                  const TextConfig& c,
+                                                                  const HubConfig& h,
                                                                   const RandomInitOptions& o = {},
                                                                   WriteOptions w = {}) {
-  validate(c, "random init config");
-  auto files = write_checkpoint(dir, random_text_tensors(c, o), w);
+  validate(h.text, "random init config");
+  if (h.vision) validate(*h.vision, "random init vision config");
+  if (h.audio) validate(*h.audio, "random init audio config");
+  auto files = write_checkpoint(dir, random_tensors(h, o), w);
   const char* dtype = o.dtype == DType::BF16  ? "bfloat16"
                       : o.dtype == DType::F16 ? "float16"
                       : o.dtype == DType::F64 ? "float64"
                                               : "float32";
   const std::filesystem::path config = dir / "config.json";
   std::ofstream out(config, std::ios::binary);
-  out << hub_config_to_json(c, {}, dtype).dump(2) << "\n";
+  out << hub_config_to_json(h, dtype).dump(2) << "\n";
   if (!out) detail::fail(config.string(), ": cannot write");
   files.push_back(config);
   return files;
+}
+
+/// A text-only checkpoint of c (vision_config and audio_config null).
+inline std::vector<std::filesystem::path> write_random_checkpoint(const std::filesystem::path& dir,
+                                                                  const TextConfig& c,
+                                                                  const RandomInitOptions& o = {},
+                                                                  WriteOptions w = {}) {
+  return write_random_checkpoint(dir, HubConfig{c, std::nullopt, std::nullopt, {}}, o,
+                                 std::move(w));
 }
 
 }  // namespace gemma4
