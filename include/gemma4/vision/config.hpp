@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gemma4/core/config_fields.hpp"
 #include "gemma4/core/error.hpp"
 
 namespace gemma4 {
@@ -110,29 +111,41 @@ inline void validate(const VisionConfig& c, std::string_view where) {
   throw Error(msg);
 }
 
-/// Every field in which `actual` differs from `expected`, one line each.
+/// The scalar fields of VisionConfig by config.json key (core/config_fields.hpp): the one list
+/// that reading, writing, comparing and `explain` use. Read by hand in vision/config_json.hpp:
+/// rope_parameters (rope_theta; the type must be "default"), hidden_activation and attention_bias
+/// (checked, not stored).
+constexpr auto vision_config_fields() {
+  using C = VisionConfig;
+  // clang-format off
+  return std::tuple{
+      //           config.json key              member
+      config_field("hidden_size",               &C::hidden_size),
+      config_field("intermediate_size",         &C::intermediate_size),
+      config_field("num_hidden_layers",         &C::num_hidden_layers),
+      config_field("num_attention_heads",       &C::num_attention_heads),
+      config_field("num_key_value_heads",       &C::num_key_value_heads),
+      config_field("head_dim",                  &C::head_dim),
+      config_field("patch_size",                &C::patch_size),
+      config_field("pooling_kernel_size",       &C::pooling_kernel_size),
+      config_field("position_embedding_size",   &C::position_embedding_size),
+      config_field("rms_norm_eps",              &C::rms_norm_eps),
+      config_field("use_clipped_linears",       &C::use_clipped_linears),
+      config_field("standardize",               &C::standardize),
+      config_field("default_output_length",     &C::default_output_length),
+  };
+  // clang-format on
+}
+
+/// Fields on which `actual` differs from `expected`, as "vision_config.field: expected X, got Y".
 inline std::vector<std::string> vision_config_mismatches(const VisionConfig& expected,
                                                          const VisionConfig& actual) {
   std::vector<std::string> out;
-  auto field = [&](std::string_view name, const auto& e, const auto& a) {
-    if (!(e == a))
-      out.push_back(detail::concat("vision_config.", name, ": expected ", e, ", got ", a));
-  };
-#define GEMMA4_FIELD(f) field(#f, expected.f, actual.f)
-  GEMMA4_FIELD(hidden_size);
-  GEMMA4_FIELD(intermediate_size);
-  GEMMA4_FIELD(num_hidden_layers);
-  GEMMA4_FIELD(num_attention_heads);
-  GEMMA4_FIELD(num_key_value_heads);
-  GEMMA4_FIELD(head_dim);
-  GEMMA4_FIELD(patch_size);
-  GEMMA4_FIELD(pooling_kernel_size);
-  GEMMA4_FIELD(position_embedding_size);
-  GEMMA4_FIELD(rope_theta);
-  GEMMA4_FIELD(rms_norm_eps);
-  GEMMA4_FIELD(use_clipped_linears);
-  GEMMA4_FIELD(standardize);
-#undef GEMMA4_FIELD
+  for (auto& m : config_field_mismatches(expected, actual, vision_config_fields()))
+    out.push_back("vision_config." + m);
+  if (expected.rope_theta != actual.rope_theta)
+    out.push_back(detail::concat("vision_config.rope_parameters.rope_theta: expected ",
+                                 expected.rope_theta, ", got ", actual.rope_theta));
   return out;
 }
 

@@ -78,14 +78,7 @@ class VisionModel {
   /// Loads config.json's vision_config and the vision tensors of a model folder.
   static VisionModel load(const std::filesystem::path& dir) {
     const auto file = std::filesystem::is_directory(dir) ? dir / "config.json" : dir;
-    std::ifstream in(file, std::ios::binary);
-    if (!in) detail::fail(file.string(), ": cannot open config file");
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      detail::fail(file.string(), ": malformed JSON: ", e.what());
-    }
+    const nlohmann::json j = read_json_file(file);
     const auto vc = vision_config_from_json(j, file.string());
     if (!vc)
       detail::fail(file.string(),
