@@ -4,6 +4,14 @@
 //                   [--system TEXT] [--think] [--raw] [--max-tokens N] [--temperature T]
 //                   [--top-k K] [--top-p P] [--min-p P] [--repetition-penalty R] [--seed S]
 //                   [--dtype bf16|f32|double] [--history keep|rerender]
+//                   [--image FILE]... [--image-budget 70|140|280|560|1120] [--audio FILE.wav]...
+//   gemma4 generate --model DIR --image a.png --image-budget 280 --audio b.wav "prompt"
+//
+// With --image / --audio the whole model is loaded (gemma4::Model: text decoder + towers) and
+// the first user turn holds the images, then the clips, then the prompt text (the chat
+// template's image and audio items, expanded to the real soft-token counts); a clip at another
+// rate is resampled to 16 kHz. The prompt may also be given as the last argument. --any-budget
+// admits a budget off HF's 70/140/280/560/1120 (tiny test models).
 //
 // --prompt renders one user turn with the chat template (system turn from --system / --think)
 // and streams the model's answer; --raw feeds <bos> + the text instead (plain completion).
@@ -20,10 +28,14 @@
 #include <iostream>
 #include <string>
 
+#include <gemma4/audio/resample.hpp>
+#include <gemma4/audio/wav.hpp>
 #include <gemma4/generation/generate.hpp>
+#include <gemma4/multimodal/model.hpp>
 #include <gemma4/text/model.hpp>
 #include <gemma4/tokenizer/chat_template.hpp>
 #include <gemma4/tokenizer/tokenizer.hpp>
+#include <gemma4/vision/image_file.hpp>
 
 #include "cli_common.hpp"
 
@@ -35,6 +47,9 @@ struct Settings {
   std::filesystem::path model_dir, tokenizer_path;
   std::string prompt, system, ids, history = "keep";
   bool chat = false, think = false, raw = false;
+  std::vector<std::filesystem::path> images, audio;
+  int image_budget = 280;
+  bool any_budget = false;
   GenerateOptions options;
 };
 
@@ -47,8 +62,59 @@ inline void print_stats(const GenerationResult& r) {
             << " s = " << r.decode_tokens_per_second() << " tok/s\n";
 }
 
+/// The first turn with images and audio: loads the whole model, encodes each file, and streams
+/// the answer (and, with --chat, goes on with text turns that keep the media in the history).
+template <class T>
+int run_multimodal(Settings s) {
+  using MM = Model<Dynamic, T>;
+  std::cerr << "loading " << s.model_dir.string() << " (text decoder and towers) ...\n";
+  const MM model = MM::load(s.model_dir);
+  if (s.tokenizer_path.empty()) s.tokenizer_path = s.model_dir / "tokenizer.json";
+  const Tokenizer tok = Tokenizer::from_file(s.tokenizer_path);
+  s.options.on_text = [](std::string_view text) { std::cout << text << std::flush; };
+  Media<compute_t<T>> media;
+  Message m;
+  for (const auto& file : s.images) {
+    ImageProcessorOptions o = processor_options(model.vision().config(), s.image_budget);
+    o.unchecked_budget = s.any_budget;  // tiny test models use budgets off HF's list
+    o.pad_to_budget = false;            // the real patches only: the same soft tokens
+    media.images.push_back(model.encode_image(load_image(file), o));
+    std::cerr << file.string() << ": " << media.images.back().rows() << " soft tokens\n";
+    m.parts.push_back(ContentPart::image());
+  }
+  for (const auto& file : s.audio) {
+    const std::vector<double> wave =
+        to_model_rate(read_wav(file), 16000, ResamplePolicy::Resample, file.string());
+    media.audio.push_back(model.encode_audio(wave));
+    std::cerr << file.string() << ": " << media.audio.back().rows() << " soft tokens\n";
+    m.parts.push_back(ContentPart::audio());
+  }
+  m.parts.push_back(ContentPart::from_text(s.prompt));
+  ChatOptions chat;
+  chat.enable_thinking = s.think;
+  Conversation<MM> conv(model, &tok, chat);
+  if (!s.system.empty()) {
+    Message sys;
+    sys.role = Role::System;
+    sys.content = s.system;
+    conv.add(std::move(sys));
+  }
+  print_stats(conv.respond(std::move(m), media, s.options));
+  std::cout << "\n";
+  if (!s.chat) return 0;
+  std::string line;
+  while (std::cerr << "> " << std::flush, std::getline(std::cin, line)) {
+    if (line.empty()) break;
+    const GenerationResult r = conv.say(line, s.options);
+    std::cout << "\n";
+    print_stats(r);
+  }
+  return 0;
+}
+
 template <class T>
 int run(Settings s) {
+  if (!s.images.empty() || !s.audio.empty()) return run_multimodal<T>(std::move(s));
   using Model = TextModel<Dynamic, T>;
   std::cerr << "loading " << s.model_dir.string() << " ...\n";
   const Model model = Model::load(s.model_dir);
@@ -136,17 +202,28 @@ inline int cmd_generate(int argc, char** argv) {
   o.sampling.min_p = std::stod(args.value("--min-p", "0"));
   o.sampling.repetition_penalty = std::stod(args.value("--repetition-penalty", "1"));
   o.sampling.seed = std::stoull(args.value("--seed", "0"));
+  for (std::string f; !(f = args.value("--image")).empty();) s.images.emplace_back(f);
+  for (std::string f; !(f = args.value("--audio")).empty();) s.audio.emplace_back(f);
+  s.image_budget = std::stoi(args.value("--image-budget", "280"));
+  s.any_budget = args.flag("--any-budget");
   const bool help = args.flag("--help");
-  const auto rest = args.positional();
-  const int modes = !s.prompt.empty() + s.chat + !s.ids.empty();
+  auto rest = args.positional();
+  if (s.prompt.empty() && rest.size() == 1) s.prompt = rest[0], rest.clear();
+  const bool media = !s.images.empty() || !s.audio.empty();
+  // With media the prompt is the first turn (--chat may follow it); otherwise one mode.
+  const int modes = media ? !s.prompt.empty() : !s.prompt.empty() + s.chat + !s.ids.empty();
   if (help || s.model_dir.empty() || modes != 1 || !rest.empty() ||
-      (s.history != "keep" && s.history != "rerender") || (s.raw && s.prompt.empty())) {
-    std::cerr << "usage: gemma4 generate --model DIR [--tokenizer FILE] "
-                 "[--prompt TEXT | --chat | --ids 2,10,...]\n"
-                 "         [--system TEXT] [--think] [--raw] [--max-tokens N] [--temperature T] "
-                 "[--top-k K] [--top-p P]\n"
-                 "         [--min-p P] [--repetition-penalty R] [--seed S] "
-                 "[--dtype bf16|f32|double] [--history keep|rerender]\n";
+      (s.history != "keep" && s.history != "rerender") || (s.raw && s.prompt.empty()) ||
+      (media && (s.raw || !s.ids.empty()))) {
+    std::cerr
+        << "usage: gemma4 generate --model DIR [--tokenizer FILE] "
+           "[--prompt TEXT | --chat | --ids 2,10,...]\n"
+           "         [--system TEXT] [--think] [--raw] [--max-tokens N] [--temperature T] "
+           "[--top-k K] [--top-p P]\n"
+           "         [--min-p P] [--repetition-penalty R] [--seed S] "
+           "[--dtype bf16|f32|double] [--history keep|rerender]\n"
+           "         [--image FILE]... [--image-budget N] [--any-budget] [--audio FILE.wav]... "
+           "[PROMPT]\n";
     return 2;
   }
   o.sampling.validate();
