@@ -79,3 +79,40 @@ TEST_CASE("vision towers: 167 365 056 (E2B, E4B) and 569 550 384 (26B-A4B, 31B);
   CHECK(d31.embed_vision == 6'193'152);
   CHECK(describe_vision(E2B::vision, 1536).find("167 365 056") != std::string::npos);
 }
+
+TEST_CASE("the whole model: totals with and without towers (variants.md 6.1, 6.2), modalities") {
+  const auto e2b = count_model_parameters(hub_config_of<E2B>());
+  CHECK(e2b.without_towers() == 4'628'569'379);
+  CHECK(e2b.towers() == 167'365'056 + 1'179'648 + 304'825'088 + 2'359'296);
+  CHECK(e2b.with_towers() == 5'104'298'467);  // model card: 5.1 B with embeddings
+  CHECK(std::round(e2b.with_towers() / 1e8) == 51);
+  CHECK(std::round(e2b.without_embedding_tables() / 1e6) == 2353);  // 2.353 B
+  const auto e4b = count_model_parameters(hub_config_of<E4B>());
+  CHECK(e4b.without_towers() == 7'463'013'418);
+  CHECK(e4b.with_towers() == 7'941'101'802);                        // model card: 8 B
+  CHECK(std::round(e4b.without_embedding_tables() / 1e6) == 4451);  // the card's 4.5 B
+  const auto moe = count_model_parameters(hub_config_of<MoE26B_A4B>());
+  CHECK_FALSE(moe.audio.has_value());
+  CHECK(moe.without_towers() == 25'233'141'790);  // model card: 25.2 B, without the tower
+  CHECK(moe.with_towers() == 25'805'936'206);
+  CHECK(std::round(moe.active_with_towers() / 1e6) == 4395);  // 3.823 B + vision 0.573 B
+  const auto d31 = count_model_parameters(hub_config_of<Dense31B>());
+  CHECK(d31.without_towers() == 30'697'345'340);  // model card: 30.7 B
+  CHECK(d31.with_towers() == 31'273'088'876);
+  CHECK(d31.active_with_towers() == d31.with_towers());  // dense
+
+  const std::string a = describe_model(hub_config_of<E2B>(), "E2B");
+  CHECK(a.find("takes                     text, image (and video frames), audio\n") !=
+        std::string::npos);
+  CHECK(a.find("5 104 298 467") != std::string::npos);
+  CHECK(a.find("4 628 569 379") != std::string::npos);
+  const std::string b = describe_model(hub_config_of<Dense31B>(), "31B");
+  CHECK(b.find("text, image (and video frames); no audio tower") != std::string::npos);
+  CHECK(b.find("31 273 088 876") != std::string::npos);
+  CHECK(b.find("without embedding tables") == std::string::npos);  // no PLE: not a card figure
+  HubConfig text_only = hub_config_of<E2B>();
+  text_only.vision.reset(), text_only.audio.reset();
+  CHECK(describe_model(text_only, "E2B text").find("text; no vision tower; no audio tower") !=
+        std::string::npos);
+  CHECK(count_model_parameters(text_only).with_towers() == 4'628'569'379);
+}

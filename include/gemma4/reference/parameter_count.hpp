@@ -12,14 +12,25 @@
 // The audio tower (E2B, E4B) is counted from expected_audio_tower_tensors (scalar clip bounds
 // included): 304 825 088; embed_audio is text hidden x 1536 (E2B 2 359 296, E4B 3 932 160).
 // describe() renders them with the per-layer table; it is what `gemma4 explain` prints.
+//
+// The whole model (count_model_parameters, describe_model; variants.md §6.1 "everything", §6.2):
+//   with towers     = text total + vision tower + embed_vision + audio tower + embed_audio
+//                     E2B 5 104 298 467, E4B 7 941 101 802, 26B-A4B 25 805 936 206,
+//                     31B 31 273 088 876
+//   without towers  = text total (E2B 4 628 569 379, ..., 31B 30 697 345 340)
+//   without embedding tables = with towers - V * H - V_ple * L * P   (E2B 2.353 B, E4B 4.451 B)
+// The model cards count E2B / E4B with their towers (5.1 B, 8 B) and 26B-A4B / 31B without
+// (25.2 B, 30.7 B); 26B-A4B active with the vision tower is 4.395 B.
 #pragma once
 
 #include <cstdint>
 #include <iomanip>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "gemma4/audio/weights.hpp"
+#include "gemma4/io/hub_config.hpp"
 #include "gemma4/text/weights.hpp"
 #include "gemma4/vision/weights.hpp"
 
@@ -211,6 +222,58 @@ inline std::string describe_vision(const VisionConfig& c, std::int64_t text_hidd
     o << "    standardize               " << std::setw(16) << grouped(n.standardize) << "\n";
   o << "    vision tower              " << std::setw(16) << grouped(n.tower()) << "\n"
     << "    embed_vision              " << std::setw(16) << grouped(n.embed_vision) << "\n";
+  return o.str();
+}
+
+/// The parameters of a whole checkpoint: the text decoder and the towers it has.
+struct ModelParameterCounts {
+  ParameterCounts text;
+  std::optional<VisionParameterCounts> vision;  // tower + embed_vision
+  std::optional<AudioParameterCounts> audio;    // tower + embed_audio
+
+  std::int64_t towers() const {
+    return (vision ? vision->tower() + vision->embed_vision : 0) +
+           (audio ? audio->tower() + audio->embed_audio : 0);
+  }
+  std::int64_t with_towers() const { return text.total() + towers(); }  // "everything"
+  std::int64_t without_towers() const { return text.total(); }
+  /// Everything but the two token tables V * H and V_ple * L * P.
+  std::int64_t without_embedding_tables() const {
+    return with_towers() - text.embedding - text.ple_table;
+  }
+  /// Active per token with the towers (MoE: the idle experts left out).
+  std::int64_t active_with_towers() const { return with_towers() - text.idle_experts; }
+};
+
+/// Counts every tensor of h (expected_text_tensors, expected_vision_tensors,
+/// expected_audio_tower_tensors + embed_audio).
+inline ModelParameterCounts count_model_parameters(const HubConfig& h) {
+  ModelParameterCounts n{count_parameters(h.text), std::nullopt, std::nullopt};
+  if (h.vision) n.vision = count_vision_parameters(*h.vision, h.text.hidden_size);
+  if (h.audio) n.audio = count_audio_parameters(*h.audio, h.text.hidden_size);
+  return n;
+}
+
+/// What the model takes ("text, image, audio") and its totals with and without the towers.
+inline std::string describe_model(const HubConfig& h, std::string_view name) {
+  const ModelParameterCounts n = count_model_parameters(h);
+  using detail::billions, detail::grouped;
+  std::ostringstream o;
+  o << "\n  Gemma 4 " << name << ", the whole model\n    takes                     "
+    << "text" << (h.vision ? ", image (and video frames)" : "") << (h.audio ? ", audio" : "")
+    << (h.vision ? "" : "; no vision tower") << (h.audio ? "" : "; no audio tower") << "\n";
+  auto line = [&](std::string_view label, std::int64_t v) {
+    o << "    " << std::left << std::setw(26) << label << std::right << std::setw(16) << grouped(v)
+      << "  (" << billions(v) << ")\n";
+  };
+  line("text decoder", n.text.total());
+  if (n.vision) line("vision tower + embed", n.vision->tower() + n.vision->embed_vision);
+  if (n.audio) line("audio tower + embed", n.audio->tower() + n.audio->embed_audio);
+  line("total with towers", n.with_towers());
+  line("total without towers", n.without_towers());
+  if (n.text.ple_table > 0) line("without embedding tables", n.without_embedding_tables());
+  if (n.text.idle_experts > 0) line("active with towers", n.active_with_towers());
+  o << "    (model cards count E2B / E4B with their towers, 26B-A4B / 31B without)\n";
   return o.str();
 }
 
