@@ -148,3 +148,22 @@ TEST_CASE("a config whose pad id is a placeholder is refused at load") {
   CHECK_THROWS_WITH_AS((Model<Dynamic, float>::load(dir.path / "m")),
                        doctest::Contains("pad_token_id = 392 is a placeholder id"), Error);
 }
+
+TEST_CASE(
+    "video frames merge like images: the same soft tokens under <|video|> give the same logits") {
+  // multimodal-merge §3, §6: video rows take the frames' soft tokens in order and form blocks
+  // (type 2) exactly as images (type 1) do, so relabelling each image as a one-frame video
+  // must not change a single logit, with or without the vision overlay.
+  for (const auto& dir : {kE2B, kMoE}) {
+    CAPTURE(dir.filename().string());
+    const Fixture f = load(dir);
+    const auto& s = f.model.merge_ids().special;
+    std::vector<TokenId> ids = f.ids;
+    for (TokenId& id : ids)
+      if (id == s.image_token_id) id = s.video_token_id;
+    Media<double> as_video = f.media;
+    as_video.video_frames = std::move(as_video.images);
+    as_video.images.clear();
+    CHECK(max_abs_diff(f.model.forward(ids, as_video), f.model.forward(f.ids, f.media)) == 0.0);
+  }
+}

@@ -365,3 +365,19 @@ TEST_CASE("every control-token spelling of the template is one token with the sp
         std::vector<TokenId>{255999, 258880, 258880, 258882});
   CHECK(tok.encode(gemma4::expand_audio(1)) == std::vector<TokenId>{256000, 258881, 258883});
 }
+
+TEST_CASE(
+    "video: per frame \"mm:ss \" + <|image> n x <|video|> <image|>, frames joined by a space") {
+  // HF replace_video_token: f"{int(s // 60):02d}:{int(s % 60):02d}", " ".join(frames).
+  CHECK(gemma4::video_timestamp(0.0) == "00:00");
+  CHECK(gemma4::video_timestamp(65.9) == "01:05");
+  CHECK(gemma4::video_timestamp(3600.0) == "60:00");
+  CHECK_THROWS_AS(gemma4::video_timestamp(-1.0), gemma4::Error);
+  // Frames 0, 24, 48 at the default 24 fps are 0 s, 1 s, 2 s.
+  const int frames[] = {0, 24, 48};
+  const std::vector<double> t = gemma4::video_frame_timestamps(frames);
+  CHECK(t == std::vector<double>{0.0, 1.0, 2.0});
+  CHECK(gemma4::expand_video(std::vector<double>{0.0, 1.5}, 2) ==
+        "00:00 <|image><|video|><|video|><image|> 00:01 <|image><|video|><|video|><image|>");
+  CHECK_THROWS_AS(gemma4::video_frame_timestamps(frames, 0.0), gemma4::Error);
+}

@@ -587,6 +587,41 @@ inline std::string expand_audio(std::size_t n) {
   return out;
 }
 
+/// A frame's timestamp as HF's video prompt writes it: "mm:ss", both parts floored (65.9 s ->
+/// "01:05"; minutes are not capped at 59).
+inline std::string video_timestamp(double seconds) {
+  if (!(seconds >= 0)) detail::fail("video_timestamp: ", seconds, " s is not a time");
+  const auto whole = static_cast<long long>(seconds);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02lld:%02lld", whole / 60, whole % 60);
+  return buf;
+}
+
+/// The timestamps of sampled frames: index / fps (HF's video metadata; fps 24 when unknown).
+inline std::vector<double> video_frame_timestamps(std::span<const int> frame_indices,
+                                                  double fps = 24.0) {
+  if (!(fps > 0)) detail::fail("video_frame_timestamps: fps ", fps, " must be positive");
+  std::vector<double> t;
+  for (int i : frame_indices) t.push_back(i / fps);
+  return t;
+}
+
+/// What one `<|video|>` of a rendered prompt becomes (HF `replace_video_token`): per frame
+/// "mm:ss " + `<|image>` + n x `<|video|>` + `<image|>` (the image boundaries are reused), the
+/// frames joined by one space; n soft tokens per frame (budget 70 by default, vision.md §11).
+inline std::string expand_video(std::span<const double> frame_seconds, std::size_t n) {
+  std::string out;
+  for (std::size_t f = 0; f < frame_seconds.size(); ++f) {
+    if (f > 0) out += ' ';
+    out += video_timestamp(frame_seconds[f]);
+    out += ' ';
+    out += tokens::image_start;
+    for (std::size_t i = 0; i < n; ++i) out += tokens::video_placeholder;
+    out += tokens::image_end;
+  }
+  return out;
+}
+
 /// Replaces the i-th `<|image|>` of `text` by expand_image(image_tokens[i]) and the j-th
 /// `<|audio|>` by expand_audio(audio_tokens[j]). The counts must match the placeholders.
 inline std::string expand_placeholders(std::string_view text,
