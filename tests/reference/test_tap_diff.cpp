@@ -15,6 +15,7 @@
 
 #include <fstream>
 #include <functional>
+#include <map>
 
 #include "test_support.hpp"
 
@@ -182,4 +183,36 @@ TEST_CASE("diff_taps: dumps of different prompts are refused") {
   const gemma4::SafetensorsFile a(tmp / "a.safetensors"), b(kFixture / "golden.safetensors");
   CHECK_THROWS_WITH_AS(gemma4::diff_taps(a, b, 1e-4), doctest::Contains("input_ids differ"),
                        gemma4::Error);
+}
+
+TEST_CASE("diff_taps: an error that creeps up key by key is called gradual, not a mechanism") {
+  // B = the golden taps plus noise of relative size 1e-6 * 3^k at the k-th key in data-flow order.
+  const gemma4::SafetensorsFile golden(kFixture / "golden.safetensors");
+  const gemma4::TextConfig c = gemma4::read_text_config(kFixture);
+  const gemma4::TapDiff base = gemma4::diff_taps(golden, golden, 0.0, &c);
+  std::map<std::string, double> noise;
+  double n = 1e-6;
+  for (const auto& k : base.keys) noise[k.key] = n, n *= 3;
+  std::vector<gemma4::TensorWrite> tensors;
+  for (const auto& t : golden.tensors()) {
+    std::vector<double> v = golden.read<double>(t.name);
+    if (auto it = noise.find(t.name); it != noise.end()) {
+      double scale = 1;  // the measure's max(1, max|A|)
+      for (double x : v) scale = std::max(scale, std::abs(x));
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] += it->second * scale * (i % 2 ? 1 : -1);
+    }
+    if (t.dtype == gemma4::DType::I64)
+      tensors.push_back(
+          gemma4::tensor_from<std::int64_t>(t.name, t.shape, golden.read<std::int64_t>(t.name)));
+    else
+      tensors.push_back(gemma4::tensor_from<double>(t.name, t.shape, std::move(v)));
+  }
+  gemma4::test::TempDir tmp;
+  gemma4::write_safetensors(tmp / "b.safetensors", std::move(tensors));
+  const gemma4::SafetensorsFile b(tmp / "b.safetensors");
+  const gemma4::TapDiff d = gemma4::diff_taps(golden, b, 1e-3, &c);
+  MESSAGE(gemma4::format_tap_diff(d));
+  REQUIRE(!d.agree());
+  CHECK(first_bad(d).key == base.keys[7].key);  // 1e-6 * 3^7 = 2.2e-3, the first past 1e-3
+  CHECK(d.hint.starts_with("gradual:"));
 }

@@ -25,7 +25,9 @@
 //   a full-attention layer                    -> proportional RoPE or the global_head_dim heads
 //   moe_top_k_*                               -> the router
 //   hidden_states.L / logits                  -> the final norm / the tied LM head and softcap
-// Errors grow as they propagate, so only the first disagreeing key says where a bug is.
+// Errors grow as they propagate, so only the first disagreeing key says where a bug is. A bug
+// makes the error jump there; when the key before is already within 4x of the threshold, the
+// error is creeping up key by key (rounding on one side) and the hint says so first.
 //
 //   gemma4::SafetensorsFile a("ours.safetensors"), b("llama.safetensors");
 //   gemma4::TapDiff d = gemma4::diff_taps(a, b, 1e-3, &config);
@@ -264,6 +266,14 @@ inline TapDiff diff_taps(const SafetensorsFile& a, const SafetensorsFile& b, dou
         if (!(k.per_position[t] <= threshold))
           d.bad_positions.push_back(static_cast<std::int64_t>(t));
       d.hint = detail::tap_hint(k, d.bad_positions, config);
+      // A bug makes the error jump; rounding on one side makes it creep up key after key.
+      if (i > 0 && std::isfinite(d.keys[i - 1].error) && d.keys[i - 1].error > threshold / 4)
+        d.hint = detail::concat("gradual: ", d.keys[i - 1].key, " before it is already at ",
+                                d.keys[i - 1].error,
+                                ", so the error grows key by key, as rounding on one side does "
+                                "(an fp16 GELU table, bf16 activations) rather than one "
+                                "mechanism; if it is structural: ",
+                                d.hint);
       break;
     }
   return d;
