@@ -17,6 +17,7 @@
 #include "gemma4/generation/generate.hpp"
 #include "gemma4/io/safetensors.hpp"
 #include "special_tokens.hpp"
+#include "toy_tokenizer.hpp"
 
 #ifndef GEMMA4_TEST_DATA_DIR
 #error "GEMMA4_TEST_DATA_DIR must be defined"
@@ -69,49 +70,10 @@ void check_argmax_chain(const M& model, const std::vector<TokenId>& prompt,
   }
 }
 
-// A 300-piece tokenizer.json: the Gemma special tokens at their real ids where they fit, byte
-// pieces <0x00>..<0xFF>, then "▁" and "a".."z"; Gemma's normalizer and decoder.
+// The 300-piece toy tokenizer (tests/toy_tokenizer.hpp): the Gemma special tokens at their real
+// ids where they fit, byte pieces, "▁" and "a".."z".
 const gemma4::Tokenizer& toy_tokenizer() {
-  static const gemma4::Tokenizer tok = [] {
-    std::map<int, std::string> special;  // the special tokens whose real id is below 300
-    for (const auto& t : gemma4::test::kSpecialTokens)
-      if (t.id < 300) special.emplace(t.id, std::string(t.piece));
-    std::vector<std::string> rest;
-    for (int b = 0; b < 256; ++b) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "<0x%02X>", b);
-      rest.emplace_back(buf);
-    }
-    rest.emplace_back("\xE2\x96\x81");  // ▁
-    for (char c = 'a'; c <= 'z'; ++c) rest.emplace_back(1, c);
-    nlohmann::json vocab = nlohmann::json::object(), added = nlohmann::json::array();
-    std::size_t next = 0;
-    for (int id = 0; id < 300; ++id) {
-      if (auto it = special.find(id); it != special.end()) {
-        vocab[it->second] = id;
-        added.push_back({{"id", id}, {"content", it->second}, {"special", true}});
-      } else {
-        vocab[rest.at(next++)] = id;
-      }
-    }
-    nlohmann::json doc = {
-        {"model",
-         {{"type", "BPE"},
-          {"vocab", vocab},
-          {"merges", nlohmann::json::array()},
-          {"byte_fallback", true},
-          {"unk_token", "<unk>"}}},
-        {"added_tokens", added},
-        {"normalizer",
-         {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\xE2\x96\x81"}}},
-        {"decoder",
-         {{"type", "Sequence"},
-          {"decoders",
-           {{{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
-            {{"type", "ByteFallback"}},
-            {{"type", "Fuse"}}}}}}};
-    return gemma4::Tokenizer::from_json(doc.dump(), "toy tokenizer");
-  }();
+  static const gemma4::Tokenizer tok = gemma4::test::make_toy_tokenizer(300);
   return tok;
 }
 

@@ -13,7 +13,7 @@
 
 #include "gemma4/generation/generate.hpp"
 #include "gemma4/multimodal/golden_taps.hpp"
-#include "special_tokens.hpp"
+#include "toy_tokenizer.hpp"
 
 using gemma4::Media;
 using gemma4::Message;
@@ -26,52 +26,14 @@ const std::filesystem::path kDir =
     std::filesystem::path(GEMMA4_TEST_DATA_DIR) / "golden" / "mm-e2b-tiny";
 
 const gemma4::Tokenizer& toy_tokenizer() {
-  static const gemma4::Tokenizer tok = [] {
-    std::map<int, std::string> special;
-    for (const auto& t : gemma4::test::kSpecialTokens)
-      if (t.id < 300) special.emplace(t.id, std::string(t.piece));
-    // The fixture's config.json: boi 390, boa 391, image 392, audio 393, eoi 394, eoa 395.
-    const char* mm[] = {"<|image>", "<|audio>", "<|image|>", "<|audio|>",
-                        "<image|>", "<audio|>", "<|video|>"};
-    for (int k = 0; k < 7; ++k) special.emplace(390 + k, mm[k]);
-    std::vector<std::string> rest;
-    for (int b = 0; b < 256; ++b) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "<0x%02X>", b);
-      rest.emplace_back(buf);
-    }
-    rest.emplace_back("\xE2\x96\x81");  // ▁
-    for (char c = 'a'; c <= 'z'; ++c) rest.emplace_back(1, c);
-    for (int id = static_cast<int>(rest.size()); id < 400; ++id)
-      rest.push_back("filler" + std::to_string(id));
-    nlohmann::json vocab = nlohmann::json::object(), added = nlohmann::json::array();
-    std::size_t next = 0;
-    for (int id = 0; id < 400; ++id) {
-      if (auto it = special.find(id); it != special.end()) {
-        vocab[it->second] = id;
-        added.push_back({{"id", id}, {"content", it->second}, {"special", true}});
-      } else {
-        vocab[rest.at(next++)] = id;
-      }
-    }
-    nlohmann::json doc = {
-        {"model",
-         {{"type", "BPE"},
-          {"vocab", vocab},
-          {"merges", nlohmann::json::array()},
-          {"byte_fallback", true},
-          {"unk_token", "<unk>"}}},
-        {"added_tokens", added},
-        {"normalizer",
-         {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\xE2\x96\x81"}}},
-        {"decoder",
-         {{"type", "Sequence"},
-          {"decoders",
-           {{{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
-            {{"type", "ByteFallback"}},
-            {{"type", "Fuse"}}}}}}};
-    return gemma4::Tokenizer::from_json(doc.dump(), "toy 400-piece tokenizer");
-  }();
+  // The fixture's config.json: boi 390, boa 391, image 392, audio 393, eoi 394, eoa 395, video 396.
+  static const gemma4::Tokenizer tok = gemma4::test::make_toy_tokenizer(400, {{390, "<|image>"},
+                                                                              {391, "<|audio>"},
+                                                                              {392, "<|image|>"},
+                                                                              {393, "<|audio|>"},
+                                                                              {394, "<image|>"},
+                                                                              {395, "<audio|>"},
+                                                                              {396, "<|video|>"}});
   return tok;
 }
 

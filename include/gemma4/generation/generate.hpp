@@ -325,20 +325,10 @@ class Conversation {
   /// restarted. A prompt equal to the cached ids is also prefilled from scratch (the logits of
   /// its last position are not kept).
   GenerationResult generate(std::span<const TokenId> prompt, const GenerateOptions& options) {
-    const bool extends = prompt.size() > cached_.size() &&
-                         std::equal(cached_.begin(), cached_.end(), prompt.begin());
-    if (!extends) {
-      cache_ = model_->make_cache();
-      cached_.clear();
-    }
-    const std::size_t reused = cached_.size();
-    GenerationResult r = gemma4::generate(*model_, cache_, prompt.subspan(reused), options,
-                                          tokenizer_, std::span<const TokenId>(cached_));
-    r.reused_tokens = reused;
-    cached_.assign(prompt.begin(), prompt.end());
-    if (!r.ids.empty()) cached_.insert(cached_.end(), r.ids.begin(), r.ids.end() - 1);
-    last_ids_ = r.ids;
-    return r;
+    return generate_reusing(prompt, [&](std::span<const TokenId> suffix) {
+      return gemma4::generate(*model_, cache_, suffix, options, tokenizer_,
+                              std::span<const TokenId>(cached_));
+    });
   }
 
   /// Text level (needs a tokenizer): adds a user message, generates the model's answer and adds
@@ -411,21 +401,11 @@ class Conversation {
         expand_placeholders(render_chat(messages_, chat_), image_counts_, audio_counts_);
     const std::vector<TokenId> prompt = tokenizer_->encode(text);
 
-    const bool extends = prompt.size() > cached_.size() &&
-                         std::equal(cached_.begin(), cached_.end(), prompt.begin());
-    if (!extends) {
-      cache_ = model_->make_cache();
-      cached_.clear();
-    }
-    const std::size_t reused = cached_.size();
-    const std::span<const TokenId> suffix = std::span<const TokenId>(prompt).subspan(reused);
-    const Media<C> fed = media_after(all, std::span<const TokenId>(cached_));
-    GenerationResult r = gemma4::generate(*model_, cache_, suffix, fed, options, tokenizer_,
-                                          std::span<const TokenId>(cached_));
-    r.reused_tokens = reused;
-    cached_.assign(prompt.begin(), prompt.end());
-    if (!r.ids.empty()) cached_.insert(cached_.end(), r.ids.begin(), r.ids.end() - 1);
-    last_ids_ = r.ids;
+    GenerationResult r = generate_reusing(prompt, [&](std::span<const TokenId> suffix) {
+      const Media<C> fed = media_after(all, std::span<const TokenId>(cached_));
+      return gemma4::generate(*model_, cache_, suffix, fed, options, tokenizer_,
+                              std::span<const TokenId>(cached_));
+    });
     messages_.push_back(answer_message(r.text));
     return r;
   }
@@ -458,6 +438,25 @@ class Conversation {
     if (!chat_.enable_thinking && chat_.empty_thought_when_not_thinking)
       g += "<|channel>thought\n<channel|>";
     return g;
+  }
+
+  // Restarts the cache unless `prompt` extends the cached ids, runs run(uncached suffix), and
+  // records what the cache then holds.
+  template <class Run>
+  GenerationResult generate_reusing(std::span<const TokenId> prompt, Run&& run) {
+    const bool extends = prompt.size() > cached_.size() &&
+                         std::equal(cached_.begin(), cached_.end(), prompt.begin());
+    if (!extends) {
+      cache_ = model_->make_cache();
+      cached_.clear();
+    }
+    const std::size_t reused = cached_.size();
+    GenerationResult r = run(prompt.subspan(reused));
+    r.reused_tokens = reused;
+    cached_.assign(prompt.begin(), prompt.end());
+    if (!r.ids.empty()) cached_.insert(cached_.end(), r.ids.begin(), r.ids.end() - 1);
+    last_ids_ = r.ids;
+    return r;
   }
 
   // The soft tokens still to feed after the ids in `cached` (whose placeholders took the first
