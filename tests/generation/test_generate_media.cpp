@@ -111,6 +111,33 @@ TEST_CASE("Conversation: a turn with an image and audio, then a text turn that r
   Message two_images;
   two_images.parts = {gemma4::ContentPart::image(), gemma4::ContentPart::image()};
   CHECK_THROWS_WITH_AS(chat.respond(two_images, media, o),
-                       doctest::Contains("2 image and 0 audio items but 1 images and 1 clips"),
+                       doctest::Contains("2 image, 0 audio and 0 video items but 1 images, 1 "
+                                         "clips and 0 videos"),
                        gemma4::Error);
+}
+
+TEST_CASE("Conversation: a video item becomes \"mm:ss\" frames of <|video|> soft tokens") {
+  const auto model = gemma4::Model<gemma4::Dynamic, double>::load(kDir);
+  const gemma4::SafetensorsFile golden(kDir / "golden.safetensors");
+  gemma4::GoldenTaps unused;
+  const Media<double> images = gemma4::golden_media(model, golden, unused);
+  // A two-frame video whose frames are the fixture's image features (6 soft tokens each).
+  Media<double> media;
+  media.video_frames = {images.images[0], images.images[0]};
+  media.video_frame_seconds = {{0.0, 1.0}};
+  gemma4::Conversation chat(model, &toy_tokenizer());
+  gemma4::GenerateOptions o;
+  o.max_new_tokens = 2;
+  o.stop_ids = {};
+  Message m;
+  m.parts = {gemma4::ContentPart::video(), gemma4::ContentPart::from_text("what happens")};
+  const auto r = chat.respond(m, media, o);
+  const gemma4::VideoPrompt video{{0.0, 1.0}, 6};
+  const std::string text = gemma4::expand_placeholders(
+      gemma4::render_chat({m}), {}, {}, std::span<const gemma4::VideoPrompt>(&video, 1));
+  CHECK(text.find("00:00 <|image><|video|>") != std::string::npos);
+  CHECK(text.find("<image|> 00:01 <|image>") != std::string::npos);
+  const std::vector<TokenId> p = toy_tokenizer().encode(text);
+  CHECK(std::count(p.begin(), p.end(), 396) == 12);
+  check_greedy(model, p, media, r.ids);
 }

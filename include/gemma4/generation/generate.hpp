@@ -344,7 +344,7 @@ class Conversation {
   GenerationResult respond(Message message, const GenerateOptions& options) {
     if (!tokenizer_) fail_no_tokenizer();
     if constexpr (requires { model_->merge_ids(); })  // earlier turns' media are in the history
-      if (!image_counts_.empty() || !audio_counts_.empty())
+      if (!image_counts_.empty() || !audio_counts_.empty() || !video_prompts_.empty())
         return respond(std::move(message), Media<detail::model_compute_t<Model>>{}, options);
     std::vector<TokenId> prompt;
     if (history_ == History::KeepTokens && !messages_.empty() && !cached_.empty() &&
@@ -370,9 +370,11 @@ class Conversation {
     return r;
   }
 
-  /// A user turn with images and audio (multimodal models, multimodal/model.hpp): the image and
-  /// audio items of `message.parts`, in order, are media.images[i] and media.audio[j] (features
-  /// from Model::encode_image / encode_audio); each placeholder is expanded to its real count.
+  /// A user turn with images, audio and videos (multimodal models, multimodal/model.hpp): the
+  /// image, audio and video items of `message.parts`, in order, are media.images[i],
+  /// media.audio[j] and the frames of video k (media.video_frame_seconds[k] gives their times;
+  /// features from Model::encode_image / encode_audio); each item is expanded to its real count
+  /// (a video per frame: "mm:ss <|image> n x <|video|> <image|>", expand_video).
   /// The media of earlier turns are kept, so a prompt that no longer extends the cache (the
   /// template rewrote history) is prefilled again with all of them; otherwise only the new
   /// suffix and its media are fed. Always re-renders (History::KeepTokens applies to text turns).
@@ -386,19 +388,44 @@ class Conversation {
       n_aud += p.kind == ContentPart::Kind::Audio;
       n_vid += p.kind == ContentPart::Kind::Video;
     }
-    if (n_vid > 0) detail::fail("Conversation: video items need expand_video (not a turn item)");
-    if (n_img != media.images.size() || n_aud != media.audio.size())
-      detail::fail("Conversation: the message has ", n_img, " image and ", n_aud,
-                   " audio items but ", media.images.size(), " images and ", media.audio.size(),
-                   " clips were given");
+    if (n_img != media.images.size() || n_aud != media.audio.size() ||
+        n_vid != media.video_frame_seconds.size())
+      detail::fail("Conversation: the message has ", n_img, " image, ", n_aud, " audio and ", n_vid,
+                   " video items but ", media.images.size(), " images, ", media.audio.size(),
+                   " clips and ", media.video_frame_seconds.size(), " videos were given");
+    // Each video: its frames (equal soft-token counts) and their times.
+    std::vector<VideoPrompt> videos;
+    std::size_t frame = 0;
+    for (const auto& seconds : media.video_frame_seconds) {
+      VideoPrompt v{seconds, 0};
+      for (std::size_t f = 0; f < seconds.size(); ++f, ++frame) {
+        if (frame >= media.video_frames.size())
+          detail::fail("Conversation: the videos' frame times list more frames than the ",
+                       media.video_frames.size(), " video_frames given");
+        const auto n = static_cast<std::size_t>(media.video_frames[frame].rows());
+        if (f > 0 && n != v.tokens_per_frame)
+          detail::fail("Conversation: frames of one video must have equal soft-token counts (",
+                       v.tokens_per_frame, " and ", n, ")");
+        v.tokens_per_frame = n;
+      }
+      videos.push_back(std::move(v));
+    }
+    if (frame != media.video_frames.size())
+      detail::fail("Conversation: ", media.video_frames.size(),
+                   " video frames but the frame "
+                   "times list ",
+                   frame);
     for (const auto& m : media.images) image_counts_.push_back(static_cast<std::size_t>(m.rows()));
     for (const auto& m : media.audio) audio_counts_.push_back(static_cast<std::size_t>(m.rows()));
+    video_prompts_.insert(video_prompts_.end(), videos.begin(), videos.end());
     Media<C>& all = media_;
     all.images.insert(all.images.end(), media.images.begin(), media.images.end());
     all.audio.insert(all.audio.end(), media.audio.begin(), media.audio.end());
+    all.video_frames.insert(all.video_frames.end(), media.video_frames.begin(),
+                            media.video_frames.end());
     messages_.push_back(std::move(message));
-    const std::string text =
-        expand_placeholders(render_chat(messages_, chat_), image_counts_, audio_counts_);
+    const std::string text = expand_placeholders(render_chat(messages_, chat_), image_counts_,
+                                                 audio_counts_, video_prompts_);
     const std::vector<TokenId> prompt = tokenizer_->encode(text);
 
     GenerationResult r = generate_reusing(prompt, [&](std::span<const TokenId> suffix) {
@@ -425,6 +452,7 @@ class Conversation {
     last_ids_.clear();
     image_counts_.clear();
     audio_counts_.clear();
+    video_prompts_.clear();
     media_ = {};
     cache_ = model_->make_cache();
   }
@@ -464,10 +492,11 @@ class Conversation {
   template <class C>
   Media<C> media_after(const Media<C>& all, std::span<const TokenId> cached) const {
     const MergeIds& m = model_->merge_ids();
-    Eigen::Index skip_img = 0, skip_aud = 0;
+    Eigen::Index skip_img = 0, skip_aud = 0, skip_vid = 0;
     for (const TokenId id : cached) {
       skip_img += m.type_of(id) == TokenType::Image;
       skip_aud += m.type_of(id) == TokenType::Audio;
+      skip_vid += m.type_of(id) == TokenType::Video;
     }
     auto tail = [](const std::vector<RowMatrix<C>>& items, Eigen::Index skip) {
       std::vector<RowMatrix<C>> out;
@@ -481,6 +510,7 @@ class Conversation {
     Media<C> out;
     out.images = tail(all.images, skip_img);
     out.audio = tail(all.audio, skip_aud);
+    out.video_frames = tail(all.video_frames, skip_vid);
     return out;
   }
 
@@ -493,6 +523,7 @@ class Conversation {
   std::vector<TokenId> last_ids_;  // ids generated by the last turn
   std::vector<Message> messages_;
   std::vector<std::size_t> image_counts_, audio_counts_;  // soft tokens per image / clip so far
+  std::vector<VideoPrompt> video_prompts_;                // and the videos' frames
   Media<detail::model_compute_t<Model>> media_;  // their soft tokens, in order (multimodal models)
 };
 

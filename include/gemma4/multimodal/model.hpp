@@ -45,6 +45,9 @@ struct Media {
   std::vector<RowMatrix<C>> images;
   std::vector<RowMatrix<C>> video_frames;
   std::vector<RowMatrix<C>> audio;
+  /// For prompts only (Conversation, expand_video): the time of each frame, one list per video;
+  /// video k owns the next video_frame_seconds[k].size() entries of video_frames.
+  std::vector<std::vector<double>> video_frame_seconds;
 };
 
 /// Does variant V have an audio tower (or might it, being read at run time)?

@@ -622,38 +622,46 @@ inline std::string expand_video(std::span<const double> frame_seconds, std::size
   return out;
 }
 
-/// Replaces the i-th `<|image|>` of `text` by expand_image(image_tokens[i]) and the j-th
-/// `<|audio|>` by expand_audio(audio_tokens[j]). The counts must match the placeholders.
+/// A video of a prompt: its sampled frames' times and the soft tokens of each frame.
+struct VideoPrompt {
+  std::vector<double> frame_seconds;
+  std::size_t tokens_per_frame = 0;
+};
+
+/// Replaces the i-th `<|image|>` of `text` by expand_image(image_tokens[i]), the j-th
+/// `<|audio|>` by expand_audio(audio_tokens[j]) and the k-th `<|video|>` by
+/// expand_video(videos[k]). The counts must match the placeholders.
 inline std::string expand_placeholders(std::string_view text,
                                        std::span<const std::size_t> image_tokens,
-                                       std::span<const std::size_t> audio_tokens = {}) {
+                                       std::span<const std::size_t> audio_tokens = {},
+                                       std::span<const VideoPrompt> videos = {}) {
+  const std::string_view kinds[3] = {tokens::image_placeholder, tokens::audio_placeholder,
+                                     tokens::video_placeholder};
+  const std::size_t given[3] = {image_tokens.size(), audio_tokens.size(), videos.size()};
+  std::size_t used[3] = {0, 0, 0};
   std::string out;
-  std::size_t img = 0, aud = 0, pos = 0;
+  std::size_t pos = 0;
   for (;;) {
-    std::size_t pi = text.find(tokens::image_placeholder, pos);
-    std::size_t pa = text.find(tokens::audio_placeholder, pos);
-    std::size_t next = std::min(pi, pa);
-    if (next == std::string_view::npos) break;
+    int kind = -1;
+    std::size_t next = std::string_view::npos;
+    for (int k = 0; k < 3; ++k)
+      if (const std::size_t at = text.find(kinds[k], pos); at < next) next = at, kind = k;
+    if (kind < 0) break;
     out += text.substr(pos, next - pos);
-    if (next == pi) {
-      if (img >= image_tokens.size())
-        detail::fail("expand_placeholders: more <|image|> placeholders than the ",
-                     image_tokens.size(), " image counts given");
-      out += expand_image(image_tokens[img++]);
-      pos = next + tokens::image_placeholder.size();
-    } else {
-      if (aud >= audio_tokens.size())
-        detail::fail("expand_placeholders: more <|audio|> placeholders than the ",
-                     audio_tokens.size(), " audio counts given");
-      out += expand_audio(audio_tokens[aud++]);
-      pos = next + tokens::audio_placeholder.size();
-    }
+    if (used[kind] >= given[kind])
+      detail::fail("expand_placeholders: more ", kinds[kind], " placeholders than the ",
+                   given[kind], " counts given");
+    const std::size_t i = used[kind]++;
+    out += kind == 0   ? expand_image(image_tokens[i])
+           : kind == 1 ? expand_audio(audio_tokens[i])
+                       : expand_video(videos[i].frame_seconds, videos[i].tokens_per_frame);
+    pos = next + kinds[kind].size();
   }
   out += text.substr(pos);
-  if (img != image_tokens.size() || aud != audio_tokens.size())
-    detail::fail("expand_placeholders: ", img, " <|image|> and ", aud,
-                 " <|audio|> placeholders in the text, but ", image_tokens.size(), " and ",
-                 audio_tokens.size(), " counts given");
+  if (used[0] != given[0] || used[1] != given[1] || used[2] != given[2])
+    detail::fail("expand_placeholders: ", used[0], " <|image|>, ", used[1], " <|audio|> and ",
+                 used[2], " <|video|> placeholders in the text, but ", given[0], ", ", given[1],
+                 " and ", given[2], " counts given");
   return out;
 }
 
