@@ -6,7 +6,8 @@
 # 432x336 -> 9 x 7 = 63 soft tokens) and `gemma4 audio` on a 0.5 s 16 kHz clip (13 soft tokens),
 # both with --model. Both inputs are written here (a PPM and a WAV), so nothing outside the
 # repository is needed. Checks the soft-token shapes [63, DT] and [13, DT] (DT: the text hidden
-# size, 1536 for E2B).
+# size, 1536 for E2B). With GEMMA4_TOKENIZER_JSON set it also runs one `gemma4 generate` turn
+# with the picture and the clip.
 set -euo pipefail
 cli=$1
 hidden=$2
@@ -44,4 +45,16 @@ grep -q "image_features \[63, $hidden\]" "$tmp/image.txt" ||
   tee "$tmp/audio.txt"
 grep -q "\[13, $hidden\]" "$tmp/audio.txt" || { echo "FAIL: expected audio [13, $hidden]"; exit 1; }
 test -s "$tmp/image.safetensors" && test -s "$tmp/audio.safetensors"
+
+# One turn of the whole model with both inputs, when the real tokenizer is at hand (the ctest
+# gets it from the tokenizer fixture): the prompt's image and audio items expand to the same
+# counts, and three tokens are generated.
+if [ -n "${GEMMA4_TOKENIZER_JSON:-}" ]; then
+  "$cli" generate --model "$tmp/model" --tokenizer "$GEMMA4_TOKENIZER_JSON" \
+    --image "$tmp/picture.ppm" --image-budget 70 --audio "$tmp/clip.wav" \
+    --max-tokens 3 --temperature 0 "What do you see and hear?" 2>&1 | tee "$tmp/turn.txt"
+  grep -q "picture.ppm: 63 soft tokens" "$tmp/turn.txt" &&
+    grep -q "clip.wav: 13 soft tokens" "$tmp/turn.txt" && grep -q "^\[3 tokens" "$tmp/turn.txt" ||
+    { echo "FAIL: expected 63 image and 13 audio soft tokens and 3 generated tokens"; exit 1; }
+fi
 echo "OK"
