@@ -8,6 +8,6 @@
 #include "gemma4/io/checkpoint.hpp"
 #include "gemma4/io/checkpoint_writer.hpp"
 #include "gemma4/io/config_json.hpp"
-#include "gemma4/io/hub_config.hpp"
 #include "gemma4/io/gguf_writer.hpp"
+#include "gemma4/io/hub_config.hpp"
 #include "gemma4/io/safetensors.hpp"

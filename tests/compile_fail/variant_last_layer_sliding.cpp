@@ -11,4 +11,6 @@ struct LastSliding {
   }();
 };
 
-int main() { return gemma4::CheckedVariant<LastSliding>::layers[0].index; }
+int main() {
+  return gemma4::CheckedVariant<LastSliding>::layers[0].index;
+}

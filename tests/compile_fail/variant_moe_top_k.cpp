@@ -11,4 +11,6 @@ struct BadMoe {
   }();
 };
 
-int main() { return gemma4::CheckedVariant<BadMoe>::layers[0].index; }
+int main() {
+  return gemma4::CheckedVariant<BadMoe>::layers[0].index;
+}

@@ -16,7 +16,7 @@ std::vector<std::filesystem::path> text_fixtures() {
   std::vector<std::filesystem::path> out;
   for (const auto& dir : fixture_dirs()) {
     const SafetensorsFile golden(dir / "golden.safetensors");
-    if (!golden.find("input_ids")) continue;  // no text decoder (vision-tiny: tests/vision/)
+    if (!golden.find("input_ids")) continue;      // no text decoder (vision-tiny: tests/vision/)
     if (is_multimodal_fixture(golden)) continue;  // the whole model: tests/multimodal/
     std::string unsupported;
     for (const TensorInfo& t : golden.tensors())
