@@ -146,11 +146,7 @@ inline std::vector<std::string> audio_config_errors(const AudioConfig& c) {
 
 /// Throws gemma4::Error "<where>: <every broken rule>" when `c` is not a valid audio config.
 inline void validate(const AudioConfig& c, std::string_view where) {
-  const auto errors = audio_config_errors(c);
-  if (errors.empty()) return;
-  std::string msg = detail::concat(where, ": invalid audio_config:");
-  for (const auto& e : errors) msg += "\n  - " + e;
-  throw Error(msg);
+  throw_config_errors(audio_config_errors(c), where, "invalid audio_config");
 }
 
 /// Fields on which `actual` differs from `expected`, as "audio_config.field: expected X, got Y".

@@ -92,6 +92,16 @@ std::string describe_config_fields(const Config& c, const Table& table) {
   return out;
 }
 
+/// Throws gemma4::Error "<where>: <what>:" followed by one "  - <rule>" line per broken rule,
+/// when `errors` (the messages of a config's broken rules) is not empty.
+inline void throw_config_errors(const std::vector<std::string>& errors, std::string_view where,
+                                std::string_view what) {
+  if (errors.empty()) return;
+  std::string msg = detail::concat(where, ": ", what, ":");
+  for (const auto& e : errors) msg += "\n  - " + e;
+  throw Error(msg);
+}
+
 /// Every field in which `actual` differs from `expected`, one line each
 /// ("hidden_size: expected 1536, got 2048"): how a checkpoint is checked against a compiled
 /// variant.

@@ -269,11 +269,7 @@ inline std::vector<std::string> config_errors(const TextConfig& c) {
 
 /// Throws gemma4::Error listing every rule `c` breaks; `where` names the source (a file).
 inline void validate(const TextConfig& c, std::string_view where) {
-  const auto errors = config_errors(c);
-  if (errors.empty()) return;
-  std::string msg = detail::concat(where, ": invalid Gemma 4 text config:");
-  for (const auto& e : errors) msg += "\n  - " + e;
-  throw Error(msg);
+  throw_config_errors(config_errors(c), where, "invalid Gemma 4 text config");
 }
 
 /// Every field in which `actual` differs from `expected`, one line each

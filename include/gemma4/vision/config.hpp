@@ -104,11 +104,7 @@ inline std::vector<std::string> vision_config_errors(const VisionConfig& c) {
 
 /// Throws gemma4::Error listing every rule `c` breaks; `where` names the source (a file).
 inline void validate(const VisionConfig& c, std::string_view where) {
-  const auto errors = vision_config_errors(c);
-  if (errors.empty()) return;
-  std::string msg = detail::concat(where, ": invalid Gemma 4 vision config:");
-  for (const auto& e : errors) msg += "\n  - " + e;
-  throw Error(msg);
+  throw_config_errors(vision_config_errors(c), where, "invalid Gemma 4 vision config");
 }
 
 /// The scalar fields of VisionConfig by config.json key (core/config_fields.hpp): the one list
