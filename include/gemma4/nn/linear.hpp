@@ -7,9 +7,16 @@
 // Weight is a view of the checkpoint's bytes (memory-mapped, zero-copy) whenever it already holds
 // the model's storage type T, and an owned copy converted to T otherwise.
 //
-// When T is the compute type (float, double) the product is one Eigen GEMM (GEMV for a single
-// token). When T is narrower (bfloat16, half) the weight is widened to C a block of rows at a
-// time, so every product accumulates in at least float and memory stays at T's size.
+// The plain form: W is cut into blocks of 256 rows; each block is multiplied with one Eigen GEMM,
+// after widening it to C when T is narrower than C (bfloat16, half), so every product
+// accumulates in at least float and memory stays at T's size. Blocks are independent items of
+// parallel_for (core/parallel_for.hpp): the cut does not depend on the thread count, so neither
+// do the numbers.
+//
+// The fast form, for a few tokens (decode) in float: matvec.hpp's kernels read the stored f32,
+// bf16 or f16 bytes and widen them in registers, one row at a time, rows split across threads.
+// It is tested against the plain form (tests/nn/test_linear.cpp); linear_plain() keeps the plain
+// form callable.
 //
 // Embedding tables (embed_tokens, embed_tokens_per_layer) can stay in the checkpoint's own dtype
 // (`raw` weights): the E2B per-layer table alone has 2.35 B entries, and only the rows of the
@@ -24,7 +31,9 @@
 #include <vector>
 
 #include "gemma4/core/number_traits.hpp"
+#include "gemma4/core/parallel_for.hpp"
 #include "gemma4/io/safetensors.hpp"
+#include "gemma4/nn/matvec.hpp"
 
 namespace gemma4 {
 
@@ -70,6 +79,8 @@ class Weight {
   Eigen::Index cols() const { return cols_; }
   bool empty() const { return rows_ == 0; }
   DType dtype() const { return dtype_; }
+  /// The stored bytes: rows() * cols() values of dtype().
+  const std::byte* bytes() const { return static_cast<const std::byte*>(data_); }
   bool holds_t() const { return dtype_ == dtype_of<T>(); }
 
   /// The matrix as T (only when holds_t()).
@@ -122,27 +133,69 @@ class Weight {
 };
 
 namespace detail {
-/// Rows of W widened per block when T is not the compute type: 256 rows x 5376 (31B) x 4 bytes
-/// = 5.5 MB of scratch, small next to the weights and large enough for an efficient GEMM.
+/// Rows of W per block of the plain form: 256 rows x 5376 (31B) x 4 bytes = 5.5 MB of scratch,
+/// small next to the weights and large enough for an efficient GEMM.
 inline constexpr Eigen::Index kWidenBlockRows = 256;
+/// Up to this many tokens, a float product reads W once per token with matvec.hpp's kernels
+/// (decode, and the short calls of speculative or chunked use); above it, blocks of GEMM.
+inline constexpr Eigen::Index kMatvecMaxTokens = 4;
+
+/// y.middleCols(r0, n) = x @ W[r0 .. r0+n)^T for every block of W, blocks split across threads.
+template <class C, class T>
+void linear_blocks(const RowMatrix<C>& x, const Weight<T>& w, RowMatrix<C>& y) {
+  const Eigen::Index blocks = (w.rows() + kWidenBlockRows - 1) / kWidenBlockRows;
+  parallel_for(blocks, [&](Eigen::Index b0, Eigen::Index b1) {
+    for (Eigen::Index b = b0; b < b1; ++b) {
+      const Eigen::Index r0 = b * kWidenBlockRows, n = std::min(kWidenBlockRows, w.rows() - r0);
+      if constexpr (std::is_same_v<T, C>) {
+        if (w.holds_t()) {
+          y.middleCols(r0, n).noalias() = x * w.matrix().middleRows(r0, n).transpose();
+          continue;
+        }
+      }
+      y.middleCols(r0, n).noalias() = x * w.template rows_as<C>(r0, n).transpose();
+    }
+  });
+}
+
+/// Do the matvec kernels give W's values as T would (raw -> T -> float)? True when W holds T,
+/// or when T is float (every f32, bf16 and f16 value is a float).
+template <class T>
+bool matvec_exact_for(const Weight<T>& w) {
+  if (!matvec_reads(w.dtype())) return false;
+  return w.holds_t() || std::is_same_v<T, float>;
+}
 }  // namespace detail
+
+/// y = x @ W^T in the plain form only (blocks of Eigen GEMM): the reference the fast form is
+/// tested against.
+template <class C, class T, class Derived>
+RowMatrix<C> linear_plain(const Eigen::MatrixBase<Derived>& x, const Weight<T>& w) {
+  eigen_assert(x.cols() == w.cols());
+  const RowMatrix<C> xe = x;  // [T, in]
+  RowMatrix<C> y(x.rows(), w.rows());
+  detail::linear_blocks<C>(xe, w, y);
+  return y;
+}
 
 /// y = x @ W^T: [T, in] x [out, in]^T -> [T, out], accumulated in C.
 template <class C, class T, class Derived>
 RowMatrix<C> linear(const Eigen::MatrixBase<Derived>& x, const Weight<T>& w) {
   eigen_assert(x.cols() == w.cols());
-  RowMatrix<C> y(x.rows(), w.rows());
-  if constexpr (std::is_same_v<T, C>) {
-    if (w.holds_t()) {
-      y.noalias() = x * w.matrix().transpose();
+  if constexpr (std::is_same_v<C, float>) {
+    if (x.rows() <= detail::kMatvecMaxTokens && detail::matvec_exact_for(w)) {
+      const RowMatrix<float> xe = x;  // [T, in]
+      RowMatrix<float> y(x.rows(), w.rows());
+      const MatvecKernel k = best_kernel();
+      parallel_for(w.rows(), [&](Eigen::Index r0, Eigen::Index r1) {
+        for (Eigen::Index t = 0; t < xe.rows(); ++t)
+          matvec_rows(k, w.bytes(), w.dtype(), w.cols(), xe.row(t).data(), y.row(t).data() + r0, r0,
+                      r1);
+      });
       return y;
     }
   }
-  for (Eigen::Index r0 = 0; r0 < w.rows(); r0 += detail::kWidenBlockRows) {
-    const Eigen::Index n = std::min(detail::kWidenBlockRows, w.rows() - r0);
-    y.middleCols(r0, n).noalias() = x * w.template rows_as<C>(r0, n).transpose();
-  }
-  return y;
+  return linear_plain<C>(x, w);
 }
 
 }  // namespace gemma4
