@@ -30,9 +30,11 @@
 //   v_norm has no weight. Shared layers carry no k/v tensors (ignored if a file has them).
 #pragma once
 
+#include <algorithm>
 #include <limits>
 #include <span>
 
+#include "gemma4/core/parallel_for.hpp"
 #include "gemma4/nn/linear.hpp"
 #include "gemma4/nn/rms_norm.hpp"
 #include "gemma4/nn/rope.hpp"
@@ -75,17 +77,17 @@ struct VisionBlocks {
   }
 };
 
-/// softmax(q K^T + mask) V for the heads of one layer.
-/// q [T, nH*d] at positions q0 ..; keys, values [S, kv*d] at positions k0 ..; returns [T, nH*d].
+/// The plain form, the formula as written: one additive mask [T, S] (0 where allowed, -inf where
+/// not), then softmax(q K^T + mask) V head by head. O(T * S) time and memory; the tiled form
+/// below is tested against it (tests/text/test_attention.cpp).
 template <class C, class DK, class DV>
-RowMatrix<C> scaled_dot_product_attention(const RowMatrix<C>& q, Eigen::Index q0,
-                                          const Eigen::MatrixBase<DK>& keys,
-                                          const Eigen::MatrixBase<DV>& values, Eigen::Index k0,
-                                          const LayerSpec& spec, int window,
-                                          const VisionBlocks& blocks = {}) {
+RowMatrix<C> scaled_dot_product_attention_plain(const RowMatrix<C>& q, Eigen::Index q0,
+                                                const Eigen::MatrixBase<DK>& keys,
+                                                const Eigen::MatrixBase<DV>& values,
+                                                Eigen::Index k0, const LayerSpec& spec, int window,
+                                                const VisionBlocks& blocks = {}) {
   const Eigen::Index T = q.rows(), S = keys.rows(), d = spec.head_dim;
-  // Additive mask [T, S]: 0 where allowed, -inf where not (every row allows at least itself).
-  RowMatrix<C> mask(T, S);
+  RowMatrix<C> mask(T, S);  // [T, S]
   for (Eigen::Index t = 0; t < T; ++t)
     for (Eigen::Index s = 0; s < S; ++s)
       mask(t, s) = attention_allowed(spec.type, q0 + t, k0 + s, window, blocks.same(q0 + t, k0 + s))
@@ -96,12 +98,78 @@ RowMatrix<C> scaled_dot_product_attention(const RowMatrix<C>& q, Eigen::Index q0
     const int j = h / spec.group_size();  // the KV head serving query head h (repeat_kv)
     RowMatrix<C> scores = q.middleCols(h * d, d) * keys.middleCols(j * d, d).transpose();
     scores += mask;  // [T, S], scale 1.0
-    // Row-wise softmax, max-subtracted.
     const Vector<C> row_max = scores.rowwise().maxCoeff();
     scores = (scores.colwise() - row_max).array().exp();
     scores.array().colwise() /= scores.rowwise().sum().array();
     out.middleCols(h * d, d).noalias() = scores * values.middleCols(j * d, d);
   }
+  return out;
+}
+
+/// The keys a query at position p may see lie in [first, last] (absolute positions): a sliding
+/// layer looks back W - 1 positions and, with the vision overlay, forward to the end of p's
+/// block. attention_allowed() still decides inside the range.
+struct KeyRange {
+  Eigen::Index first, last;
+};
+
+inline KeyRange key_range(LayerType type, Eigen::Index p, int window, const VisionBlocks& blocks) {
+  if (type == LayerType::Full) return {0, p};
+  Eigen::Index last = p;
+  while (blocks.same(p, last + 1)) ++last;
+  return {p - window + 1, last};
+}
+
+namespace detail {
+/// Queries per tile of attention: a tile reads the union of its queries' key ranges, so a sliding
+/// layer costs O(T * (W + kQueryTile)) instead of O(T * S).
+inline constexpr Eigen::Index kQueryTile = 32;
+}  // namespace detail
+
+/// softmax(q K^T + mask) V for the heads of one layer.
+/// q [T, nH*d] at positions q0 ..; keys, values [S, kv*d] at positions k0 ..; returns [T, nH*d].
+///
+/// The mask is never built for all [T, S]: the work is cut into (head, tile of 32 queries) items,
+/// split across threads (core/parallel_for.hpp), and each item scores its queries against the
+/// contiguous keys they can reach (key_range), masking inside that range with
+/// attention_allowed(). Every row allows at least itself.
+template <class C, class DK, class DV>
+RowMatrix<C> scaled_dot_product_attention(const RowMatrix<C>& q, Eigen::Index q0,
+                                          const Eigen::MatrixBase<DK>& keys,
+                                          const Eigen::MatrixBase<DV>& values, Eigen::Index k0,
+                                          const LayerSpec& spec, int window,
+                                          const VisionBlocks& blocks = {}) {
+  const Eigen::Index T = q.rows(), S = keys.rows(), d = spec.head_dim;
+  const Eigen::Index tiles = (T + detail::kQueryTile - 1) / detail::kQueryTile;
+  RowMatrix<C> out(T, q.cols());
+  parallel_for(spec.num_heads * tiles, [&](Eigen::Index begin, Eigen::Index end) {
+    for (Eigen::Index item = begin; item < end; ++item) {
+      const int h = static_cast<int>(item / tiles);
+      const int j = h / spec.group_size();  // the KV head serving query head h (repeat_kv)
+      const Eigen::Index t0 = (item % tiles) * detail::kQueryTile;
+      const Eigen::Index nt = std::min(detail::kQueryTile, T - t0);
+      Eigen::Index lo = S, hi = -1;  // rows of keys the tile reads: [lo, hi]
+      for (Eigen::Index t = t0; t < t0 + nt; ++t) {
+        const KeyRange r = key_range(spec.type, q0 + t, window, blocks);
+        lo = std::min(lo, std::max<Eigen::Index>(r.first - k0, 0));
+        hi = std::max(hi, std::min<Eigen::Index>(r.last - k0, S - 1));
+      }
+      const Eigen::Index n = hi - lo + 1;
+      RowMatrix<C> scores =  // [nt, n], scale 1.0
+          q.block(t0, h * d, nt, d) * keys.block(lo, j * d, n, d).transpose();
+      for (Eigen::Index t = 0; t < nt; ++t)
+        for (Eigen::Index s = 0; s < n; ++s) {
+          const Eigen::Index qp = q0 + t0 + t, kp = k0 + lo + s;
+          if (!attention_allowed(spec.type, qp, kp, window, blocks.same(qp, kp)))
+            scores(t, s) = -std::numeric_limits<C>::infinity();
+        }
+      // Row-wise softmax, max-subtracted.
+      const Vector<C> row_max = scores.rowwise().maxCoeff();
+      scores = (scores.colwise() - row_max).array().exp();
+      scores.array().colwise() /= scores.rowwise().sum().array();
+      out.block(t0, h * d, nt, d).noalias() = scores * values.block(lo, j * d, n, d);
+    }
+  });
   return out;
 }
 
