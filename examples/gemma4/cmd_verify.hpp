@@ -33,7 +33,8 @@ bool verify_and_print(const std::string& dir) {
 
 inline int cmd_verify(int argc, char** argv) {
   Args args(argc, argv);
-  const auto dtypes = split_commas(args.value("--dtype", "double,float"));
+  // Default: double and float, plus bf16 / f16 on fixtures stored that way (held to float's bound).
+  const std::string given = args.value("--dtype", "");
   const auto dirs = args.positional();
   if (dirs.empty()) {
     std::cerr << "usage: gemma4 verify <fixture-dir>... [--dtype double,float,bf16,f16]\n";
@@ -41,6 +42,13 @@ inline int cmd_verify(int argc, char** argv) {
   }
   int failed = 0, passed = 0;
   for (const auto& dir : dirs) {
+    std::vector<std::string> dtypes = split_commas(given.empty() ? "double,float" : given);
+    if (given.empty() && std::filesystem::is_directory(dir)) try {
+        const DType stored = fixture_weight_dtype(dir);
+        if (stored == DType::BF16) dtypes.push_back("bf16");
+        if (stored == DType::F16) dtypes.push_back("f16");
+      } catch (const Error&) {  // an unreadable checkpoint fails below, with the message
+      }
     for (const auto& dt : dtypes) {
       bool ok = false;
       try {

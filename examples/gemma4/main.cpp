@@ -12,9 +12,17 @@
 //   gemma4 tokenize --tokenizer FILE [--pieces]          ids of stdin as a JSON array
 //   gemma4 generate --model DIR [--prompt TEXT|--chat]   stream generated text
 //
-// Every gemma4::Error ends the program with its message and exit status 1.
+// Every command takes --threads N (default: $GEMMA4_THREADS, else every core): the row blocks of
+// each matrix product and the heads of attention are split across N threads; the numbers are the
+// same for every N. Every gemma4::Error ends the program with its message and exit status 1.
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gemma4/core/parallel_for.hpp>
 
 #include "cmd_audio.hpp"
 #include "cmd_diff.hpp"
@@ -67,15 +75,45 @@ constexpr Command kCommands[] = {
 };
 
 int usage() {
-  std::cerr << "usage: gemma4 <command> [args]\n\ncommands:\n";
+  std::cerr << "usage: gemma4 <command> [args] [--threads N]\n\ncommands:\n";
   for (const Command& c : kCommands) std::cerr << "  " << c.name << "\t" << c.help << "\n";
   return 2;
+}
+
+/// The thread count of --threads N (removed from args), else $GEMMA4_THREADS, else every core.
+int take_threads(std::vector<char*>& args) {
+  const char* value = std::getenv("GEMMA4_THREADS");
+  std::string from = "GEMMA4_THREADS";
+  for (std::size_t i = 1; i < args.size(); ++i)
+    if (std::strcmp(args[i], "--threads") == 0) {
+      if (i + 1 >= args.size()) gemma4::detail::fail("--threads needs a value");
+      value = args[i + 1], from = "--threads";
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+                 args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+      break;
+    }
+  if (!value) return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  char* end = nullptr;
+  const long n = std::strtol(value, &end, 10);
+  if (end == value || *end != '\0' || n < 1 || n > 1024)
+    gemma4::detail::fail(from, " '", value, "' is not a thread count (1 .. 1024)");
+  return static_cast<int>(n);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
+  std::vector<char*> args(argv, argv + argc);
+  try {
+    gemma4::set_threads(take_threads(args));
+  } catch (const gemma4::Error& e) {
+    std::cerr << "gemma4: " << e.what() << "\n";
+    return 2;
+  }
+  args.push_back(nullptr);  // argv[argc] == nullptr, as commands may expect
+  argc = static_cast<int>(args.size()) - 1;
+  argv = args.data();
   for (const Command& c : kCommands) {
     if (std::strcmp(argv[1], c.name) != 0) continue;
     try {
