@@ -111,13 +111,13 @@ TEST_CASE("a row's result does not depend on which rows are computed with it") {
   }
 }
 
-TEST_CASE_TEMPLATE("linear's decode path agrees with its plain form", T, float, Eigen::bfloat16,
+TEST_CASE_TEMPLATE("linear's kernel path agrees with its plain form", T, float, Eigen::bfloat16,
                    Eigen::half) {
   // 600 rows x 1541 columns: blocks of the plain form, tails of the kernels.
   const DType d = dtype_of<T>();
   const Stored s = random_stored(600, 1541, d, 3);
   const auto w = Weight<T>(s.bytes.data(), d, 600, 1541, nullptr);
-  const RowMatrix<float> x = random_stored(3, 1541, DType::F32, 4).values.cast<float>();
+  const RowMatrix<float> x = random_stored(70, 1541, DType::F32, 4).values.cast<float>();
   const RowMatrix<float> fast = linear<float>(x, w), plain = linear_plain<float>(x, w);
   // Both are float sums of 1541 products of the same values: within 2 * n * 2^-24 * sum|wx|
   // of the exact sum each, so within 4 * n * 2^-24 * max sum|wx| of each other.
@@ -137,4 +137,26 @@ TEST_CASE("a bfloat16 model reading a float file keeps the plain path (the value
   CHECK(y == linear_plain<float>(x, w));
   const RowMatrix<float> rounded = s.values.cast<Eigen::bfloat16>().cast<float>();
   CHECK((y - x * rounded.transpose()).cwiseAbs().maxCoeff() < 1e-5);
+}
+
+TEST_CASE("a token gives the same bits in a batch as alone, for every tile shape") {
+  // matmul_rows tiles 4 rows x 6 tokens, with row tails of 1 and token tails of 1..5, and blocks
+  // of tokens; every (token, row) sum must still be exactly the single-token one.
+  const Eigen::Index rows = 23, cols = 77;
+  for (const DType d : {DType::F32, DType::BF16, DType::F16}) {
+    const Stored w = random_stored(rows, cols, d, 12);
+    for (const Eigen::Index T : {1, 2, 5, 6, 7, 13, 40}) {
+      const RowMatrix<float> x = random_stored(T, cols, DType::F32, 13).values.cast<float>();
+      for (const MatvecKernel k : available_kernels()) {
+        CAPTURE(kernel_name(k));
+        CAPTURE(dtype_name(d));
+        CAPTURE(T);
+        RowMatrix<float> batch(T, rows), alone(T, rows);
+        matmul_rows(k, w.bytes.data(), d, cols, x.data(), cols, T, batch.data(), rows, 0, rows);
+        for (Eigen::Index t = 0; t < T; ++t)
+          matvec_rows(k, w.bytes.data(), d, cols, x.row(t).data(), alone.row(t).data(), 0, rows);
+        CHECK(std::memcmp(batch.data(), alone.data(), sizeof(float) * batch.size()) == 0);
+      }
+    }
+  }
 }

@@ -13,8 +13,9 @@
 // parallel_for (core/parallel_for.hpp): the cut does not depend on the thread count, so neither
 // do the numbers.
 //
-// The fast form, for a few tokens (decode) in float: matvec.hpp's kernels read the stored f32,
-// bf16 or f16 bytes and widen them in registers, one row at a time, rows split across threads.
+// The fast form, in float: matvec.hpp's kernels read the stored f32, bf16 or f16 bytes and widen
+// them in registers, tiles of rows x tokens, rows split across threads; a token's numbers are
+// the same whether it is decoded alone or in a batch.
 // It is tested against the plain form (tests/nn/test_linear.cpp); linear_plain() keeps the plain
 // form callable.
 //
@@ -136,9 +137,6 @@ namespace detail {
 /// Rows of W per block of the plain form: 256 rows x 5376 (31B) x 4 bytes = 5.5 MB of scratch,
 /// small next to the weights and large enough for an efficient GEMM.
 inline constexpr Eigen::Index kWidenBlockRows = 256;
-/// Up to this many tokens, a float product reads W once per token with matvec.hpp's kernels
-/// (decode, and the short calls of speculative or chunked use); above it, blocks of GEMM.
-inline constexpr Eigen::Index kMatvecMaxTokens = 4;
 
 /// y.middleCols(r0, n) = x @ W[r0 .. r0+n)^T for every block of W, blocks split across threads.
 template <class C, class T>
@@ -183,14 +181,15 @@ template <class C, class T, class Derived>
 RowMatrix<C> linear(const Eigen::MatrixBase<Derived>& x, const Weight<T>& w) {
   eigen_assert(x.cols() == w.cols());
   if constexpr (std::is_same_v<C, float>) {
-    if (x.rows() <= detail::kMatvecMaxTokens && detail::matvec_exact_for(w)) {
-      const RowMatrix<float> xe = x;  // [T, in]
+    if (detail::matvec_exact_for(w)) {  // the kernels: rows of W split across threads
+      const RowMatrix<float> xe = x;    // [T, in]
       RowMatrix<float> y(x.rows(), w.rows());
       const MatvecKernel k = best_kernel();
-      parallel_for(w.rows(), [&](Eigen::Index r0, Eigen::Index r1) {
-        for (Eigen::Index t = 0; t < xe.rows(); ++t)
-          matvec_rows(k, w.bytes(), w.dtype(), w.cols(), xe.row(t).data(), y.row(t).data() + r0, r0,
-                      r1);
+      const Eigen::Index groups = (w.rows() + 3) / 4;  // whole tiles of 4 rows per thread
+      parallel_for(groups, [&](Eigen::Index g0, Eigen::Index g1) {
+        const Eigen::Index r0 = 4 * g0, r1 = std::min(w.rows(), 4 * g1);
+        matmul_rows(k, w.bytes(), w.dtype(), w.cols(), xe.data(), xe.cols(), xe.rows(),
+                    y.data() + r0, y.cols(), r0, r1);
       });
       return y;
     }
