@@ -324,6 +324,18 @@ class MappedFile {
     return size_;
   }
 
+  /// Drops the whole pages inside [begin, end) from this process's resident set (POSIX
+  /// MADV_DONTNEED; the page cache keeps them, and reading them again faults them back in).
+  void release(std::size_t begin, std::size_t end) const {
+#if !defined(_WIN32)
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t b = (begin + page - 1) / page * page, e = end / page * page;
+    if (data_ && b < e) ::madvise(const_cast<std::byte*>(data_) + b, e - b, MADV_DONTNEED);
+#else
+    (void)begin, (void)end;
+#endif
+  }
+
   /// Tells the kernel how a byte range will be read (POSIX madvise; a no-op elsewhere).
   /// `random` turns read-ahead off, so touching one row of a mapped table reads about one page.
   void advise(std::size_t begin, std::size_t end, bool random) const {
@@ -439,6 +451,11 @@ class SafetensorsFile {
     std::vector<T> out(static_cast<std::size_t>(t.numel()));
     read_into<T>(t, out);
     return out;
+  }
+
+  /// The tensor's mapped pages leave the resident set (after it was copied elsewhere).
+  void release(const TensorInfo& t) const {
+    map_.release(data_offset_ + t.begin, data_offset_ + t.end);
   }
 
   /// Hints that a tensor will be read at random rows (no read-ahead): a mapped embedding table

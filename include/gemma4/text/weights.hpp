@@ -16,11 +16,13 @@
 // actual shape, and the file.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "gemma4/io/checkpoint.hpp"
+#include "gemma4/io/weight_arena.hpp"
 #include "gemma4/text/config.hpp"
 #include "gemma4/text/decoder_layer.hpp"
 
@@ -100,6 +102,12 @@ struct LoadOptions {
   /// Keep embed_tokens and embed_tokens_per_layer memory-mapped in the file's dtype (only the
   /// rows of the tokens seen are read). false: copy them into memory as T.
   bool map_embeddings = true;
+  /// Copy every matrix that a decode step reads whole (all but embed_tokens_per_layer and the
+  /// routed experts) into anonymous memory with huge pages (io/weight_arena.hpp), and drop the
+  /// mapped pages of the file: decode ran 12-18 % faster that way on the 2-core VM (E2B bf16),
+  /// for a load that reads the 4.5 GB once. false: zero-copy views of the mapping (load is
+  /// instant, pages come in on first use, the page cache holds them).
+  bool copy_weights = true;
   /// Called with ("load", tensors bound, tensors) while binding.
   ProgressFn progress;
 };
@@ -128,14 +136,22 @@ class WeightBinder {
   bool contains(const std::string& name) const { return ckpt_->find(prefix_ + name).has_value(); }
 
   /// A [rows, cols] matrix as T: a view of the mapping when the file holds T, else a copy.
+  /// keep_raw: an embedding table, read through T from the file's dtype. by_rows: only rows are
+  /// ever read (embed_tokens_per_layer), so it is never copied for copy_weights.
   Weight<T> matrix(const std::string& name, std::int64_t rows, std::int64_t cols,
-                   bool keep_raw = false) {
+                   bool keep_raw = false, bool by_rows = false) {
     const Checkpoint::Ref r = get(name, {rows, cols});
     const TensorInfo& info = *r.info;
+    const bool copy = options_.copy_weights && !by_rows;
     // A mapped embedding table in another float dtype stays raw (read through T row by row).
-    if (keep_raw && options_.map_embeddings && is_float(info.dtype) && !r.file->try_view<T>(info))
-      return Weight<T>(r.file->data(info).data(), info.dtype, rows, cols, ckpt_);
-    return as_t(r, rows, cols, /*allow_view=*/options_.map_embeddings || !keep_raw);
+    if (keep_raw && options_.map_embeddings && is_float(info.dtype) && !r.file->try_view<T>(info)) {
+      if (!copy) return Weight<T>(r.file->data(info).data(), info.dtype, rows, cols, ckpt_);
+      std::byte* p = arena().allocate(info.nbytes());  // the raw bytes, in anonymous memory
+      std::memcpy(p, r.file->data(info).data(), info.nbytes());
+      r.file->release(info);
+      return Weight<T>(p, info.dtype, rows, cols, arena_);
+    }
+    return as_t(r, rows, cols, /*allow_view=*/options_.map_embeddings || !keep_raw, copy);
   }
 
   /// A [rows, cols] matrix named without the text prefix (the untied lm_head).
@@ -178,9 +194,16 @@ class WeightBinder {
 
  private:
   /// The tensor as a [rows, cols] T matrix: a view of the mapping when the file holds T (and
-  /// allow_view), else a converted copy.
+  /// allow_view), else a converted copy; with `copy`, always a copy in the arena.
   Weight<T> as_t(const Checkpoint::Ref& r, std::int64_t rows, std::int64_t cols,
-                 bool allow_view = true) const {
+                 bool allow_view = true, bool copy = false) {
+    if (copy) {
+      auto* p =
+          reinterpret_cast<T*>(arena().allocate(sizeof(T) * static_cast<std::size_t>(rows * cols)));
+      convert<T>(r.info->dtype, r.file->data(*r.info), p);  // a plain copy when the file holds T
+      r.file->release(*r.info);
+      return Weight<T>(p, rows, cols, arena_);
+    }
     if (const T* p = allow_view ? r.file->try_view<T>(*r.info) : nullptr)
       return Weight<T>(p, rows, cols, ckpt_);
     auto buf = std::make_shared<std::vector<T>>(static_cast<std::size_t>(rows * cols));
@@ -214,7 +237,13 @@ class WeightBinder {
     return *r;
   }
 
+  WeightArena& arena() {
+    if (!arena_) arena_ = std::make_shared<WeightArena>();
+    return *arena_;
+  }
+
   std::shared_ptr<const Checkpoint> ckpt_;
+  std::shared_ptr<WeightArena> arena_;  // copy_weights: shared by every copied matrix
   LoadOptions options_;
   std::string prefix_;
   std::size_t bound_ = 0;
@@ -236,7 +265,8 @@ TextWeights<T> bind_text_weights(std::shared_ptr<const Checkpoint> ckpt, const T
     w.lm_head = b.top_level_matrix("lm_head.weight", c.vocab_size, H);
   if (c.has_ple()) {
     w.ple = PleModelWeights<T>{
-        b.matrix("embed_tokens_per_layer.weight", c.vocab_size_per_layer_input, L * P, true),
+        b.matrix("embed_tokens_per_layer.weight", c.vocab_size_per_layer_input, L * P,
+                 /*keep_raw=*/true, /*by_rows=*/true),
         b.matrix("per_layer_model_projection.weight", L * P, H),
         b.vector("per_layer_projection_norm.weight", P)};
   }
