@@ -67,3 +67,30 @@ TEST_CASE("experts: gate is the FIRST half of gate_up_proj; outputs add with the
   const RowMatrix<double> out = experts<double>(x, r, w);
   CHECK(out(0, 0) == doctest::Approx(0.5 * y0 + 0.25 * y1));
 }
+
+TEST_CASE("only the chosen experts' weights are read") {
+  // 8 experts, tokens choosing {1, 6} and {6, 3}: every other expert's weights are NaN, and any
+  // read of them would turn the output into NaN. The result must equal the one computed with
+  // finite weights everywhere, and stay finite.
+  const Eigen::Index H = 16, I = 8, E = 8;
+  MoeWeights<float> finite, poisoned;
+  for (Eigen::Index e = 0; e < E; ++e) {
+    const RowMatrix<float> gu = RowMatrix<float>::Random(2 * I, H),
+                           down = RowMatrix<float>::Random(H, I);
+    finite.gate_up.push_back(Weight<float>::owned(gu));
+    finite.down.push_back(Weight<float>::owned(down));
+    const bool chosen = e == 1 || e == 3 || e == 6;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    poisoned.gate_up.push_back(
+        Weight<float>::owned(chosen ? gu : RowMatrix<float>::Constant(2 * I, H, nan)));
+    poisoned.down.push_back(
+        Weight<float>::owned(chosen ? down : RowMatrix<float>::Constant(H, I, nan)));
+  }
+  Routing<float> r{decltype(Routing<float>::index)(2, 2), RowMatrix<float>(2, 2)};
+  r.index << 1, 6, 6, 3;
+  r.weight << 0.7f, 0.3f, 0.6f, 0.4f;
+  const RowMatrix<float> x = RowMatrix<float>::Random(2, H);
+  const RowMatrix<float> out = experts<float>(x, r, poisoned);
+  CHECK(out.allFinite());
+  CHECK(out == experts<float>(x, r, finite));
+}
