@@ -10,15 +10,16 @@
 // numbers are bit-identical for any thread count (tests/core/test_parallel_for.cpp, and the
 // model-level check in tests/text/test_threads.cpp).
 //
-// The pool: threads() - 1 workers that sleep on a condition variable between calls; the calling
-// thread takes the first range itself. A parallel_for inside a parallel_for runs serially in the
-// thread that called it. An exception thrown by any range is rethrown to the caller (the first
-// one, when several throw). The default is 1 thread (no worker is ever started): a program that
-// includes gemma4 gets threads only when it asks for them.
+// The pool: threads() - 1 workers that spin briefly, then sleep on a condition variable between
+// calls; the calling thread takes the first range itself. A parallel_for inside a parallel_for runs
+// serially in the thread that called it. An exception thrown by any range is rethrown to the caller
+// (the first one, when several throw). The default is 1 thread (no worker is ever started): a
+// program that includes gemma4 gets threads only when it asks for them.
 #pragma once
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -55,7 +56,8 @@ class ThreadPool {
     std::lock_guard serial(call_);
     stop_workers();
     // A new worker starts at the current generation: the last call's job is not its to run.
-    for (int k = 1; k < n; ++k) workers_.emplace_back([this, k, g = generation_] { work(k, g); });
+    const std::uint64_t g = generation_.load();
+    for (int k = 1; k < n; ++k) workers_.emplace_back([this, k, g] { work(k, g); });
   }
 
   /// fn(begin, end) over `parts` contiguous ranges of [0, n), range 0 on the calling thread.
@@ -68,13 +70,19 @@ class ThreadPool {
     std::lock_guard serial(call_);  // one parallel_for at a time (callers on several threads)
     {
       std::lock_guard lock(mutex_);
-      job_ = fn, n_ = n, parts_ = parts, pending_ = parts - 1, error_ = nullptr;
-      ++generation_;
+      job_ = fn, n_ = n, parts_ = parts, error_ = nullptr;
+      pending_.store(parts - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);  // publishes the job to spinners
     }
     wake_.notify_all();
     run_part(0);
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [&] { return pending_ == 0; });
+    // A decode step makes hundreds of calls of a few hundred microseconds: wait spinning first,
+    // then sleeping, and the same on the workers' side (spin_until).
+    if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock lock(mutex_);
+      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
+    std::lock_guard lock(mutex_);
     if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   }
 
@@ -100,18 +108,41 @@ class ThreadPool {
     in_parallel() = false;
   }
 
+  /// Spins (with a pause) for up to about 50 microseconds until ready() holds.
+  template <class Ready>
+  static bool spin_until(const Ready& ready) {
+    for (int i = 0; i < 4096; ++i) {
+      if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    return ready();
+  }
+
   void work(int k, std::uint64_t seen) {
     for (;;) {
-      {
+      const auto fresh = [&] {
+        return stop_.load(std::memory_order_acquire) ||
+               generation_.load(std::memory_order_acquire) != seen;
+      };
+      if (!spin_until(fresh)) {
         std::unique_lock lock(mutex_);
-        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
-        if (k >= parts_) continue;  // fewer ranges than threads this time
+        wake_.wait(lock, fresh);
       }
+      int parts;
+      {
+        std::lock_guard lock(mutex_);
+        if (stop_) return;
+        seen = generation_.load(std::memory_order_relaxed);
+        parts = parts_;
+      }
+      if (k >= parts) continue;  // fewer ranges than threads this time
       run_part(k);
-      std::lock_guard lock(mutex_);
-      if (--pending_ == 0) done_.notify_one();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard lock(mutex_);  // the caller may be about to sleep: wake it under the lock
+        done_.notify_one();
+      }
     }
   }
 
@@ -131,9 +162,10 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   RangeFn job_{};
   Eigen::Index n_ = 0;
-  int parts_ = 0, pending_ = 0;
-  std::uint64_t generation_ = 0;
-  bool stop_ = false;
+  int parts_ = 0;
+  std::atomic<int> pending_{0};
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
   std::exception_ptr error_;
 };
 
