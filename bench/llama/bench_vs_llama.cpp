@@ -80,10 +80,12 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// The targets of the table's last two columns: decode and prefill at least as fast as llama.cpp,
-// our decode at >= 80% of the measured read bandwidth, and no more peak memory than llama.cpp.
-constexpr double kTargetSpeedRatio = 1.0;    // ours / llama >=
-constexpr double kTargetRooflineOurs = 0.8;  // ours' achieved fraction >=
+// The targets of the table's last two columns (issue 13): decode at least as fast as llama.cpp,
+// prefill at least 0.8x, our decode at >= 70% of the measured read bandwidth, and no more peak
+// memory than llama.cpp (and at most 5 GB).
+constexpr double kTargetDecodeRatio = 1.0;   // ours / llama >=
+constexpr double kTargetPrefillRatio = 0.8;  // ours / llama >=
+constexpr double kTargetRooflineOurs = 0.7;  // ours' achieved fraction >=
 constexpr double kTargetMemoryRatio = 1.0;   // ours / llama <=
 
 constexpr int kBandwidthPasses = 5;  // per thread count, at the start and at the end
@@ -569,14 +571,14 @@ void print_table(const Options& o, const std::map<std::string, DecodeBytes>& byt
   std::cout << "| measure | ours | llama.cpp | ratio | target | met? |\n"
             << "|---|---|---|---|---|---|\n";
   auto speed_row = [&](const std::string& what, const std::string& label, int t) {
+    const double target = what.starts_with("prefill") ? kTargetPrefillRatio : kTargetDecodeRatio;
     const auto* a = results(key(what, t, "ours"));
     const auto* b = results(key(what, t, "llama"));
     if (!a && !b) return;
     const double ratio = a && b ? median(*a) / median(*b) : NAN;
     std::cout << "| " << label << ", " << t << (t == 1 ? " thread" : " threads") << " (tok/s) | "
               << spread(a, 2) << " | " << spread(b, 2) << " | " << fmt(ratio, 2) << " | ≥ "
-              << fmt(kTargetSpeedRatio, 2) << " | " << met(ratio, kTargetSpeedRatio, true)
-              << " |\n";
+              << fmt(target, 2) << " | " << met(ratio, target, true) << " |\n";
   };
   const std::string decode_label =
       std::to_string(o.decode_tokens) + " after " + std::to_string(o.prompt_tokens);
