@@ -48,7 +48,9 @@ TEST_CASE("every kernel matches the exact product within float accumulation's bo
       {1, 1}, {5, 15}, {7, 16}, {9, 17}, {4, 31}, {33, 100}, {13, 1541}, {6, 8}, {3, 7}};
   for (const MatvecKernel k : available_kernels())
     for (const DType d : {DType::F32, DType::BF16, DType::F16})
-      for (const auto& [rows, cols] : shapes) {
+      for (const auto& shape : shapes) {
+        const Eigen::Index rows = shape.first,
+                           cols = shape.second;  // (clang 14: no CAPTURE of bindings)
         CAPTURE(kernel_name(k));
         CAPTURE(dtype_name(d));
         CAPTURE(rows);
