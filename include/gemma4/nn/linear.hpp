@@ -182,13 +182,13 @@ RowMatrix<C> linear(const Eigen::MatrixBase<Derived>& x, const Weight<T>& w) {
   eigen_assert(x.cols() == w.cols());
   if constexpr (std::is_same_v<C, float>) {
     if (detail::matvec_exact_for(w)) {  // the kernels: rows of W split across threads
-      const RowMatrix<float> xe = x;    // [T, in]
+      const Eigen::Ref<const RowMatrix<float>> xe = x;  // [T, in]: no copy when x has rows
       RowMatrix<float> y(x.rows(), w.rows());
       const MatvecKernel k = best_kernel();
       const Eigen::Index groups = (w.rows() + 3) / 4;  // whole tiles of 4 rows per thread
       parallel_for(groups, [&](Eigen::Index g0, Eigen::Index g1) {
         const Eigen::Index r0 = 4 * g0, r1 = std::min(w.rows(), 4 * g1);
-        matmul_rows(k, w.bytes(), w.dtype(), w.cols(), xe.data(), xe.cols(), xe.rows(),
+        matmul_rows(k, w.bytes(), w.dtype(), w.cols(), xe.data(), xe.outerStride(), xe.rows(),
                     y.data() + r0, y.cols(), r0, r1);
       });
       return y;

@@ -67,22 +67,16 @@ inline bool matvec_reads(DType d) {
 
 namespace detail {
 
-/// One stored weight as float (exact for all three dtypes).
-inline float weight_at(const std::byte* w, DType d, std::size_t i) {
-  if (d == DType::F32) {
-    float f;
-    std::memcpy(&f, w + 4 * i, 4);
-    return f;
-  }
-  std::uint16_t bits;
-  std::memcpy(&bits, w + 2 * i, 2);
-  if (d == DType::BF16) {
-    const std::uint32_t widened = static_cast<std::uint32_t>(bits) << 16;
-    float f;
-    std::memcpy(&f, &widened, 4);
-    return f;
-  }
-  return static_cast<float>(load_element<Eigen::half>(w, i));
+/// One stored weight of dtype D as float: safetensors' unaligned load, then Eigen's conversion
+/// (exact for all three dtypes; for bf16 it is the 16-bit shift, tests/nn/test_linear.cpp).
+template <DType D>
+float weight_at(const std::byte* w, std::size_t i) {
+  if constexpr (D == DType::F32)
+    return load_element<float>(w, i);
+  else if constexpr (D == DType::BF16)
+    return static_cast<float>(load_element<Eigen::bfloat16>(w, i));
+  else
+    return static_cast<float>(load_element<Eigen::half>(w, i));
 }
 
 /// Portable: one lane, a plain ascending sum in float (the dtype chosen outside the loop).
@@ -93,7 +87,7 @@ void matvec_portable(const std::byte* w, Eigen::Index cols, const float* x, floa
   for (Eigen::Index o = r0; o < r1; ++o) {
     const std::byte* row = w + static_cast<std::size_t>(o) * n * dtype_size(D);
     float acc = 0;
-    for (std::size_t i = 0; i < n; ++i) acc += weight_at(row, D, i) * x[i];
+    for (std::size_t i = 0; i < n; ++i) acc += weight_at<D>(row, i) * x[i];
     y[o - r0] = acc;
   }
 }
