@@ -11,17 +11,21 @@
 // f16 -> float is the F16C/AVX-512 conversion (exact), and every product and sum is in float.
 // Activations are never rounded to bf16.
 //
-// matmul_rows on AVX-512 works in tiles of 4 rows x 6 tokens held in 24 registers, so each
-// weight load serves 6 tokens; the other kernels take one token at a time. bench/bench_matvec.cpp
-// on one core of the 2-core VM, bf16 [12288, 1536]: decode 8.7-10.8 GB/s against 4.1-4.9 for the
-// plain form, 64 tokens 63-79 GFlop/s against 19-22 (Eigen at the default -O3, SSE2).
+// matmul_rows works in tiles of R rows x N tokens whose accumulators stay in registers, so each
+// weight load serves N tokens and each x load R rows: 4 x 6 on AVX-512 (32 registers), 2 x 6 on
+// AVX2 (16), and 8 x 1 for a lone token on AVX2; the portable loop takes one token at a time.
+// bench/bench_matvec.cpp on one core, bf16 [12288, 1536]: AVX-512 (the Intel VM): decode
+// 8.7-10.8 GB/s against 4.1-4.9 for the plain form, 64 tokens 63-79 GFlop/s against 19-22 (Eigen
+// at the default -O3, SSE2); AVX2 (the AMD EPYC VM): decode 12.4 GB/s against 7.9, 64 tokens
+// 50 GFlop/s against 28.
 //
 // Order of the sum, for a row of `cols` values with a kernel of L lanes (16, 8, or 1):
 //   lane l accumulates W[o, i] * x[i] for i = l, l + L, l + 2L, ... in ascending i (an FMA on
-//   the SIMD kernels); the lanes are then added together in a fixed tree. The order depends only
-//   on the kernel and on cols: not on the row, on which rows are computed together, or on the
-//   thread that computes them, or on the other tokens of a batch. Splitting rows across threads
-//   therefore gives identical results, and a token decoded alone gets the bits it gets in a batch.
+//   the SIMD kernels, the short last chunk zero-padded); the lanes are then added together in a
+//   fixed tree. The order depends only on the kernel and on cols: not on the row, on which rows are
+//   computed together, or on the thread that computes them, or on the other tokens of a batch.
+//   Splitting rows across threads therefore gives identical results, and a token decoded alone gets
+//   the bits it gets in a batch.
 //
 // Kernels: Avx512 (x86-64 with AVX-512 F/BW/VL), Avx2 (AVX2 + FMA + F16C), Portable (any
 // compiler and CPU). The SIMD ones are compiled with function target attributes and chosen at run
@@ -171,75 +175,120 @@ GEMMA4_AVX512 void tile16(const std::byte* w, std::size_t stride, std::size_t n,
     for (int t = 0; t < N; ++t) y[t * ldy + r] = reduce16(acc[r][t]);
 }
 
-/// Y = X W[r0 .. r1)^T in tiles of 4 rows x 6 tokens (1 row at the row tail, fewer tokens at
-/// the token tail). Tokens go in blocks whose x rows fit in 512 KiB, so while one group of rows
-/// sweeps a block, its weights stay in L1 and the block in L2.
+// ---- AVX2: 8 lanes; the weight tail is widened through a zero-padded buffer ----------------
+
 template <DType D>
-GEMMA4_AVX512 void matmul_avx512(const std::byte* w, std::size_t n, const float* x, std::size_t ldx,
-                                 Eigen::Index T, float* y, std::size_t ldy, Eigen::Index r0,
-                                 Eigen::Index r1) {
-  using Tile = void (*)(const std::byte*, std::size_t, std::size_t, const float*, std::size_t,
-                        float*, std::size_t);
-  static constexpr Tile four[6] = {tile16<D, 4, 1>, tile16<D, 4, 2>, tile16<D, 4, 3>,
-                                   tile16<D, 4, 4>, tile16<D, 4, 5>, tile16<D, 4, 6>};
-  static constexpr Tile one[6] = {tile16<D, 1, 1>, tile16<D, 1, 2>, tile16<D, 1, 3>,
-                                  tile16<D, 1, 4>, tile16<D, 1, 5>, tile16<D, 1, 6>};
-  const std::size_t stride = n * (D == DType::F32 ? 4 : 2);
+GEMMA4_AVX2 inline __m256 load8(const std::byte* p) {
+  if constexpr (D == DType::F32) {
+    return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
+  } else {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if constexpr (D == DType::BF16)
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    else
+      return _mm256_cvtph_ps(h);
+  }
+}
+
+/// The last `rest` (< 8) weights of a row from `p`, widened and zero-padded to 8 lanes.
+template <DType D>
+GEMMA4_AVX2 inline __m256 tail8(const std::byte* p, std::size_t rest) {
+  alignas(32) std::byte padded[32] = {};
+  std::memcpy(padded, p, rest * dtype_size(D));
+  return load8<D>(padded);
+}
+
+/// The AVX2 tile: tile16 with 8 lanes, its short last chunk read through tail8 and a masked
+/// load of x (zero weights times zero lanes add nothing). 12 + 2 + 1 of the 16 registers for
+/// R = 2, N = 6.
+template <DType D, int R, int N>
+GEMMA4_AVX2 void tile8(const std::byte* w, std::size_t stride, std::size_t n, const float* x,
+                       std::size_t ldx, float* y, std::size_t ldy) {
+  constexpr std::size_t es = D == DType::F32 ? 4 : 2;
+  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n % 8)),
+                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  __m256 acc[R][N];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int t = 0; t < N; ++t) acc[r][t] = _mm256_setzero_ps();
+  for (std::size_t i = 0; i < n; i += 8) {
+    const bool whole = i + 8 <= n;  // the last chunk may be short
+    __m256 wv[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const std::byte* p = w + r * stride + i * es;
+      wv[r] = whole ? load8<D>(p) : tail8<D>(p, n - i);
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < N; ++t) {
+      const float* p = x + t * ldx + i;
+      const __m256 xv = whole ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, tail);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int t = 0; t < N; ++t) y[t * ldy + r] = reduce8(acc[r][t]);
+}
+
+// ---- The sweep shared by both: rows in groups of R, tokens in groups of up to N -------------
+
+using Tile = void (*)(const std::byte*, std::size_t, std::size_t, const float*, std::size_t, float*,
+                      std::size_t);
+
+/// Y = X W[r0 .. r1)^T through tiles of R rows x N tokens: wide[nt - 1] takes R rows and nt
+/// tokens, one[nt - 1] a single row (the row tail). Tokens go in blocks whose x rows fit in
+/// 512 KiB, so while one group of rows sweeps a block, its weights stay in L1 and the block in L2.
+template <int R, int N>
+inline void sweep(const Tile (&wide)[N], const Tile (&one)[N], const std::byte* w,
+                  std::size_t stride, std::size_t n, const float* x, std::size_t ldx,
+                  Eigen::Index T, float* y, std::size_t ldy, Eigen::Index r0, Eigen::Index r1) {
   const Eigen::Index block =
-      std::max<Eigen::Index>(6, static_cast<Eigen::Index>((512 << 10) / (4 * n)) / 6 * 6);
+      std::max<Eigen::Index>(N, static_cast<Eigen::Index>((512 << 10) / (4 * n)) / N * N);
   for (Eigen::Index t0 = 0; t0 < T; t0 += block) {
     const Eigen::Index t1 = std::min(T, t0 + block);
     for (Eigen::Index o = r0; o < r1;) {
-      const bool by_four = o + 4 <= r1;
-      for (Eigen::Index t = t0; t < t1; t += 6) {
-        const auto nt = static_cast<int>(std::min<Eigen::Index>(6, t1 - t));
-        (by_four ? four : one)[nt - 1](
+      const bool grouped = o + R <= r1;
+      for (Eigen::Index t = t0; t < t1; t += N) {
+        const auto nt = static_cast<int>(std::min<Eigen::Index>(N, t1 - t));
+        (grouped ? wide : one)[nt - 1](
             w + static_cast<std::size_t>(o) * stride, stride, n,
             x + static_cast<std::size_t>(t) * ldx, ldx,
             y + static_cast<std::size_t>(t) * ldy + static_cast<std::size_t>(o - r0), ldy);
       }
-      o += by_four ? 4 : 1;
+      o += grouped ? R : 1;
     }
   }
 }
 
-// ---- AVX2: 8 lanes, 4 rows at a time; the tail is widened through a zero-padded buffer ------
-
-GEMMA4_AVX2 inline __m256 load8(const std::byte* p, DType d) {
-  if (d == DType::F32) return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
-  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  if (d == DType::BF16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-  return _mm256_cvtph_ps(h);
+/// AVX-512: 4 rows x 6 tokens.
+template <DType D>
+void matmul_avx512(const std::byte* w, std::size_t n, const float* x, std::size_t ldx,
+                   Eigen::Index T, float* y, std::size_t ldy, Eigen::Index r0, Eigen::Index r1) {
+  static constexpr Tile four[6] = {tile16<D, 4, 1>, tile16<D, 4, 2>, tile16<D, 4, 3>,
+                                   tile16<D, 4, 4>, tile16<D, 4, 5>, tile16<D, 4, 6>};
+  static constexpr Tile one[6] = {tile16<D, 1, 1>, tile16<D, 1, 2>, tile16<D, 1, 3>,
+                                  tile16<D, 1, 4>, tile16<D, 1, 5>, tile16<D, 1, 6>};
+  sweep<4>(four, one, w, n * dtype_size(D), n, x, ldx, T, y, ldy, r0, r1);
 }
 
-/// The last `rest` (< 8) weights of a row from `p`, zero-padded, times the padded x tail.
-GEMMA4_AVX2 inline __m256 tail8(const std::byte* p, DType d, std::size_t rest, const float* xt) {
-  alignas(32) std::byte wt[32] = {};
-  std::memcpy(wt, p, rest * dtype_size(d));
-  return _mm256_mul_ps(load8(wt, d), _mm256_load_ps(xt));
-}
-
-GEMMA4_AVX2 inline void matvec_avx2(const std::byte* w, DType d, Eigen::Index cols, const float* x,
-                                    float* y, Eigen::Index r0, Eigen::Index r1) {
-  const std::size_t n = static_cast<std::size_t>(cols), es = dtype_size(d), stride = n * es;
-  const std::size_t full = n - n % 8, rest = n % 8;
-  alignas(32) float xt[8] = {};  // the x tail, zero-padded
-  for (std::size_t i = 0; i < rest; ++i) xt[i] = x[full + i];
-  for (Eigen::Index o = r0; o < r1; o += 4) {  // up to 4 rows share each load of x
-    const int g = static_cast<int>(std::min<Eigen::Index>(4, r1 - o));
-    const std::byte* p = w + static_cast<std::size_t>(o) * stride;
-    __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
-                   _mm256_setzero_ps()};
-    for (std::size_t i = 0; i < full; i += 8) {
-      const __m256 xv = _mm256_loadu_ps(x + i);
-      for (int r = 0; r < g; ++r)
-        a[r] = _mm256_fmadd_ps(load8(p + r * stride + i * es, d), xv, a[r]);
-    }
-    for (int r = 0; r < g; ++r) {
-      if (rest) a[r] = _mm256_add_ps(a[r], tail8(p + r * stride + full * es, d, rest, xt));
-      y[o - r0 + r] = reduce8(a[r]);
-    }
-  }
+/// AVX2: 2 rows x 6 tokens for a batch; a lone token (decode) in groups of 8 rows, which keeps
+/// eight weight streams in flight (on the AMD EPYC VM 14.0 GB/s against 12.4 with 4 and 10.7
+/// with 12, which spill; software prefetch did not help).
+template <DType D>
+void matmul_avx2(const std::byte* w, std::size_t n, const float* x, std::size_t ldx, Eigen::Index T,
+                 float* y, std::size_t ldy, Eigen::Index r0, Eigen::Index r1) {
+  static constexpr Tile two[6] = {tile8<D, 2, 1>, tile8<D, 2, 2>, tile8<D, 2, 3>,
+                                  tile8<D, 2, 4>, tile8<D, 2, 5>, tile8<D, 2, 6>};
+  static constexpr Tile one[6] = {tile8<D, 1, 1>, tile8<D, 1, 2>, tile8<D, 1, 3>,
+                                  tile8<D, 1, 4>, tile8<D, 1, 5>, tile8<D, 1, 6>};
+  static constexpr Tile eight[1] = {tile8<D, 8, 1>}, single[1] = {tile8<D, 1, 1>};
+  const std::size_t stride = n * dtype_size(D);
+  if (T == 1) return sweep<8>(eight, single, w, stride, n, x, ldx, T, y, ldy, r0, r1);
+  sweep<2>(two, one, w, stride, n, x, ldx, T, y, ldy, r0, r1);
 }
 
 #undef GEMMA4_AVX512
@@ -286,18 +335,15 @@ inline void matmul_rows(MatvecKernel k, const std::byte* w, DType d, Eigen::Inde
     if (d == DType::F16) return detail::matmul_avx512<DType::F16>(w, n, x, lx, T, y, ly, r0, r1);
     return detail::matmul_avx512<DType::F32>(w, n, x, lx, T, y, ly, r0, r1);
   }
-#endif
-  for (Eigen::Index t = 0; t < T; ++t) {  // the others: one token at a time
-    const float* xt = x + static_cast<std::size_t>(t) * lx;
-    float* yt = y + static_cast<std::size_t>(t) * ly;
-#ifdef GEMMA4_X86_KERNELS
-    if (k == MatvecKernel::Avx2) {
-      detail::matvec_avx2(w, d, cols, xt, yt, r0, r1);
-      continue;
-    }
-#endif
-    detail::matvec_portable(w, d, cols, xt, yt, r0, r1);
+  if (k == MatvecKernel::Avx2) {
+    if (d == DType::BF16) return detail::matmul_avx2<DType::BF16>(w, n, x, lx, T, y, ly, r0, r1);
+    if (d == DType::F16) return detail::matmul_avx2<DType::F16>(w, n, x, lx, T, y, ly, r0, r1);
+    return detail::matmul_avx2<DType::F32>(w, n, x, lx, T, y, ly, r0, r1);
   }
+#endif
+  for (Eigen::Index t = 0; t < T; ++t)  // the portable loop: one token at a time
+    detail::matvec_portable(w, d, cols, x + static_cast<std::size_t>(t) * lx,
+                            y + static_cast<std::size_t>(t) * ly, r0, r1);
 }
 
 /// y[0 .. r1-r0) = W[r0 .. r1) x: one token (the decode step).
