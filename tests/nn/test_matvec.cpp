@@ -142,9 +142,9 @@ TEST_CASE("a bfloat16 model reading a float file keeps the plain path (the value
 }
 
 TEST_CASE("a token gives the same bits in a batch as alone, for every tile shape") {
-  // matmul_rows tiles 4 rows x 6 tokens (AVX-512) or 2 x 6 (AVX2, whose lone token takes 8 rows),
-  // with row tails of 1, token tails of 1..5, and blocks of tokens; every (token, row) sum must
-  // still be exactly the single-token one.
+  // A batch goes in tiles of 4 rows x 6 tokens (AVX-512) or 2 x 6 (AVX2), with row tails of 1,
+  // token tails of 1..5 and blocks of tokens; a lone token in tiles of 8 rows far apart (23 rows:
+  // two tiles, then 7 single rows). Every (token, row) sum must be the same in both.
   const Eigen::Index rows = 23, cols = 77;
   for (const DType d : {DType::F32, DType::BF16, DType::F16}) {
     const Stored w = random_stored(rows, cols, d, 12);

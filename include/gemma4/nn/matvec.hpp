@@ -13,7 +13,8 @@
 //
 // matmul_rows works in tiles of R rows x N tokens whose accumulators stay in registers, so each
 // weight load serves N tokens and each x load R rows: 4 x 6 on AVX-512 (32 registers), 2 x 6 on
-// AVX2 (16), and 8 x 1 for a lone token on AVX2; the portable loop takes one token at a time.
+// AVX2 (16). A lone token (decode) takes 8 rows at a time, far apart (sweep_spread). The
+// portable loop takes one token at a time.
 // bench/bench_matvec.cpp on one core, bf16 [12288, 1536]: AVX-512 (the Intel VM): decode
 // 8.7-10.8 GB/s against 4.1-4.9 for the plain form, 64 tokens 63-79 GFlop/s against 19-22 (Eigen
 // at the default -O3, SSE2); AVX2 (the AMD EPYC VM): decode 12.4 GB/s against 7.9, 64 tokens
@@ -144,12 +145,12 @@ GEMMA4_AVX512 inline float reduce16(__m512 a) {
   return reduce8(_mm256_add_ps(lo, hi));
 }
 
-/// One tile: R rows of W (stride `stride` bytes) against N tokens of x (stride ldx floats),
-/// y[t * ldy + r] = W[r] . x[t]. Each weight load serves N tokens, each x load R rows; the
+/// One tile: R rows of W, `wr` bytes apart, against N tokens of x (stride ldx floats),
+/// y[t * ldy + r * yr] = W[r] . x[t]. Each weight load serves N tokens, each x load R rows; the
 /// R * N accumulators stay in registers (24 + 4 + 1 of the 32 for R = 4, N = 6).
 template <DType D, int R, int N>
-GEMMA4_AVX512 void tile16(const std::byte* w, std::size_t stride, std::size_t n, const float* x,
-                          std::size_t ldx, float* y, std::size_t ldy) {
+GEMMA4_AVX512 void tile16(const std::byte* w, std::size_t wr, std::size_t n, const float* x,
+                          std::size_t ldx, float* y, std::size_t yr, std::size_t ldy) {
   constexpr std::size_t es = D == DType::F32 ? 4 : 2;
   const auto tail = static_cast<__mmask16>((1u << (n % 16)) - 1);
   __m512 acc[R][N];  // fully unrolled loops: registers, not memory
@@ -161,7 +162,7 @@ GEMMA4_AVX512 void tile16(const std::byte* w, std::size_t stride, std::size_t n,
     const __mmask16 m = i + 16 <= n ? __mmask16{0xFFFF} : tail;  // the last chunk may be short
     __m512 wv[R];
 #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) wv[r] = load16<D>(w + r * stride + i * es, m);
+    for (int r = 0; r < R; ++r) wv[r] = load16<D>(w + r * wr + i * es, m);
 #pragma GCC unroll 8
     for (int t = 0; t < N; ++t) {
       const __m512 xv = _mm512_maskz_loadu_ps(m, x + t * ldx + i);
@@ -172,7 +173,7 @@ GEMMA4_AVX512 void tile16(const std::byte* w, std::size_t stride, std::size_t n,
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
-    for (int t = 0; t < N; ++t) y[t * ldy + r] = reduce16(acc[r][t]);
+    for (int t = 0; t < N; ++t) y[t * ldy + r * yr] = reduce16(acc[r][t]);
 }
 
 // ---- AVX2: 8 lanes; the weight tail is widened through a zero-padded buffer ----------------
@@ -199,11 +200,10 @@ GEMMA4_AVX2 inline __m256 tail8(const std::byte* p, std::size_t rest) {
 }
 
 /// The AVX2 tile: tile16 with 8 lanes, its short last chunk read through tail8 and a masked
-/// load of x (zero weights times zero lanes add nothing). 12 + 2 + 1 of the 16 registers for
-/// R = 2, N = 6.
+/// load of x (zero weights times zero lanes add nothing).
 template <DType D, int R, int N>
-GEMMA4_AVX2 void tile8(const std::byte* w, std::size_t stride, std::size_t n, const float* x,
-                       std::size_t ldx, float* y, std::size_t ldy) {
+GEMMA4_AVX2 void tile8(const std::byte* w, std::size_t wr, std::size_t n, const float* x,
+                       std::size_t ldx, float* y, std::size_t yr, std::size_t ldy) {
   constexpr std::size_t es = D == DType::F32 ? 4 : 2;
   const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n % 8)),
                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -217,7 +217,7 @@ GEMMA4_AVX2 void tile8(const std::byte* w, std::size_t stride, std::size_t n, co
     __m256 wv[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const std::byte* p = w + r * stride + i * es;
+      const std::byte* p = w + r * wr + i * es;
       wv[r] = whole ? load8<D>(p) : tail8<D>(p, n - i);
     }
 #pragma GCC unroll 8
@@ -231,17 +231,18 @@ GEMMA4_AVX2 void tile8(const std::byte* w, std::size_t stride, std::size_t n, co
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
-    for (int t = 0; t < N; ++t) y[t * ldy + r] = reduce8(acc[r][t]);
+    for (int t = 0; t < N; ++t) y[t * ldy + r * yr] = reduce8(acc[r][t]);
 }
 
-// ---- The sweep shared by both: rows in groups of R, tokens in groups of up to N -------------
+// ---- The sweeps shared by both ------------------------------------------------------------
 
 using Tile = void (*)(const std::byte*, std::size_t, std::size_t, const float*, std::size_t, float*,
-                      std::size_t);
+                      std::size_t, std::size_t);
 
-/// Y = X W[r0 .. r1)^T through tiles of R rows x N tokens: wide[nt - 1] takes R rows and nt
-/// tokens, one[nt - 1] a single row (the row tail). Tokens go in blocks whose x rows fit in
-/// 512 KiB, so while one group of rows sweeps a block, its weights stay in L1 and the block in L2.
+/// Y = X W[r0 .. r1)^T (rows `stride` bytes apart) through tiles of R rows x N tokens:
+/// wide[nt - 1] takes R adjacent rows and nt tokens, one[nt - 1] a single row (the row tail).
+/// Tokens go in blocks whose x rows fit in 512 KiB, so while one group of rows sweeps a block,
+/// its weights stay in L1 and the block in L2.
 template <int R, int N>
 inline void sweep(const Tile (&wide)[N], const Tile (&one)[N], const std::byte* w,
                   std::size_t stride, std::size_t n, const float* x, std::size_t ldx,
@@ -257,14 +258,31 @@ inline void sweep(const Tile (&wide)[N], const Tile (&one)[N], const std::byte* 
         (grouped ? wide : one)[nt - 1](
             w + static_cast<std::size_t>(o) * stride, stride, n,
             x + static_cast<std::size_t>(t) * ldx, ldx,
-            y + static_cast<std::size_t>(t) * ldy + static_cast<std::size_t>(o - r0), ldy);
+            y + static_cast<std::size_t>(t) * ldy + static_cast<std::size_t>(o - r0), 1, ldy);
       }
       o += grouped ? R : 1;
     }
   }
 }
 
-/// AVX-512: 4 rows x 6 tokens.
+/// y = W[r0 .. r1) x for one token (decode) through tiles of R rows taken far apart: the range
+/// is cut into R segments of m = (r1 - r0) / R rows, and tile j reads row j of every segment
+/// (rows r0 + j, r0 + j + m, ..., r0 + j + (R - 1) m); the (r1 - r0) % R rows after the last
+/// segment go one at a time. R streams a segment apart, each on its own pages, are what the
+/// hardware prefetchers serve best: on the AMD EPYC VM, bf16 [12288, 1536], 16.7-18.9 GB/s
+/// against 13.0-13.3 for 8 adjacent rows (bench/bench_matvec.cpp). Rows are independent sums,
+/// so the grouping changes no bit.
+inline void sweep_spread(int R, Tile spread, Tile one, const std::byte* w, std::size_t stride,
+                         std::size_t n, const float* x, float* y, Eigen::Index r0,
+                         Eigen::Index r1) {
+  const auto m = static_cast<std::size_t>((r1 - r0) / R);
+  const std::byte* w0 = w + static_cast<std::size_t>(r0) * stride;
+  for (std::size_t j = 0; j < m; ++j) spread(w0 + j * stride, m * stride, n, x, 0, y + j, m, 0);
+  for (auto o = static_cast<std::size_t>(R) * m; o < static_cast<std::size_t>(r1 - r0); ++o)
+    one(w0 + o * stride, stride, n, x, 0, y + o, 1, 0);
+}
+
+/// AVX-512: 4 rows x 6 tokens for a batch, 8 spread rows for a lone token.
 template <DType D>
 void matmul_avx512(const std::byte* w, std::size_t n, const float* x, std::size_t ldx,
                    Eigen::Index T, float* y, std::size_t ldy, Eigen::Index r0, Eigen::Index r1) {
@@ -272,12 +290,13 @@ void matmul_avx512(const std::byte* w, std::size_t n, const float* x, std::size_
                                    tile16<D, 4, 4>, tile16<D, 4, 5>, tile16<D, 4, 6>};
   static constexpr Tile one[6] = {tile16<D, 1, 1>, tile16<D, 1, 2>, tile16<D, 1, 3>,
                                   tile16<D, 1, 4>, tile16<D, 1, 5>, tile16<D, 1, 6>};
-  sweep<4>(four, one, w, n * dtype_size(D), n, x, ldx, T, y, ldy, r0, r1);
+  const std::size_t stride = n * dtype_size(D);
+  if (T == 1) return sweep_spread(8, tile16<D, 8, 1>, one[0], w, stride, n, x, y, r0, r1);
+  sweep<4>(four, one, w, stride, n, x, ldx, T, y, ldy, r0, r1);
 }
 
-/// AVX2: 2 rows x 6 tokens for a batch; a lone token (decode) in groups of 8 rows, which keeps
-/// eight weight streams in flight (on the AMD EPYC VM 14.0 GB/s against 12.4 with 4 and 10.7
-/// with 12, which spill; software prefetch did not help).
+/// AVX2: 2 rows x 6 tokens for a batch (12 + 2 + 1 of the 16 registers), 8 spread rows for a
+/// lone token (8 + 1 + 1; 12 rows spill).
 template <DType D>
 void matmul_avx2(const std::byte* w, std::size_t n, const float* x, std::size_t ldx, Eigen::Index T,
                  float* y, std::size_t ldy, Eigen::Index r0, Eigen::Index r1) {
@@ -285,9 +304,8 @@ void matmul_avx2(const std::byte* w, std::size_t n, const float* x, std::size_t 
                                   tile8<D, 2, 4>, tile8<D, 2, 5>, tile8<D, 2, 6>};
   static constexpr Tile one[6] = {tile8<D, 1, 1>, tile8<D, 1, 2>, tile8<D, 1, 3>,
                                   tile8<D, 1, 4>, tile8<D, 1, 5>, tile8<D, 1, 6>};
-  static constexpr Tile eight[1] = {tile8<D, 8, 1>}, single[1] = {tile8<D, 1, 1>};
   const std::size_t stride = n * dtype_size(D);
-  if (T == 1) return sweep<8>(eight, single, w, stride, n, x, ldx, T, y, ldy, r0, r1);
+  if (T == 1) return sweep_spread(8, tile8<D, 8, 1>, one[0], w, stride, n, x, y, r0, r1);
   sweep<2>(two, one, w, stride, n, x, ldx, T, y, ldy, r0, r1);
 }
 
