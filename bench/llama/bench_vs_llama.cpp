@@ -1,10 +1,12 @@
 // bench/llama/bench_vs_llama.cpp: gemma4 against llama.cpp, side by side in one run, on identical
-// weights (an E2B checkpoint and its `gemma4 export-gguf` GGUF). Run it through bench/llama/run.sh,
-// which fetches llama.cpp, builds this, writes the checkpoints and prints the table; by hand:
+// weights (a checkpoint, E2B by default, and its `gemma4 export-gguf` GGUF). Run it through
+// bench/llama/run.sh, which fetches llama.cpp, builds this, writes the checkpoints and prints the
+// table; by hand:
 //
 //   bench_vs_llama --model DIR --gguf F.gguf [--model-f32 DIR --gguf-f32 F.gguf]
 //                  [--threads 1,2] [--rounds 3] [--prompt-tokens 8] [--decode-tokens 64]
 //                  [--prefill-tokens 512] [--rss-decode-tokens 16] [--bandwidth-mb 2048]
+//                  [--label E2B] [--no-rss]
 //                  [--benchmark_* flags of Google Benchmark]
 //
 // What is measured, each timing a Google Benchmark with one iteration and manual time, registered
@@ -38,7 +40,10 @@
 //
 // llama.cpp: the model memory-mapped (its default), CPU only, context defaults (F16 KV cache, flash
 // attention auto), n_threads = n_threads_batch = the thread count under test. Ours:
-// TextModel<E2B, T>::load (embeddings memory-mapped) and gemma4::set_threads(n).
+// TextModel<Dynamic, T>::load, the shape from the checkpoint's config.json (the same code as
+// TextModel<E2B, T>: the config is a value instead of a type), and gemma4::set_threads(n). Other
+// shapes (E4B; 26B-A4B with its layers cut by `gemma4 init --layers K`) run the same way; --label
+// names them in the table, --no-rss skips the memory children (their target is E2B's).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -97,13 +102,13 @@ struct Options {
   int rss_decode_tokens = 16;
   long bandwidth_mb = 2048;
   std::string rss_child;  // "ours" or "llama": this process is a memory child
+  std::string label = "E2B";
+  bool rss = true;
+  long vocab = 0;  // from --model's config.json
 };
 
-constexpr const gemma4::TextConfig& kE2B = gemma4::E2B::text;
-
 /// The ids both sides see: BOS (2), then a fixed walk over [1000, vocab).
-std::vector<TokenId> token_ids(int n) {
-  const long vocab = kE2B.vocab_size;
+std::vector<TokenId> token_ids(int n, long vocab) {
   std::vector<TokenId> ids(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i)
     ids[static_cast<std::size_t>(i)] =
@@ -128,7 +133,7 @@ class Engine {
 template <class T>
 class Ours final : public Engine {
  public:
-  explicit Ours(const std::string& dir) : m_(gemma4::TextModel<gemma4::E2B, T>::load(dir)) {}
+  explicit Ours(const std::string& dir) : m_(gemma4::TextModel<gemma4::Dynamic, T>::load(dir)) {}
   void set_threads(int n) override { gemma4::set_threads(n); }
 
   double decode(std::span<const TokenId> prompt, int n, std::vector<TokenId>& fed) override {
@@ -158,7 +163,7 @@ class Ours final : public Engine {
     logits.row(0).maxCoeff(&i);
     return static_cast<TokenId>(i);
   }
-  gemma4::TextModel<gemma4::E2B, T> m_;
+  gemma4::TextModel<gemma4::Dynamic, T> m_;
 };
 
 void init_llama_once() {
@@ -263,12 +268,14 @@ class Llama final : public Engine {
 ///     per-layer-input weights and norms of all 35 layers, per_layer_model_projection, the norms
 ///   + embed_tokens in full once more: the tied LM head reads all 262144 rows
 ///   + one row of embed_tokens (the token's embedding) and one row of embed_tokens_per_layer (its
-///     per-layer inputs, [L x P]): those two tables are read by row, not in full.
+///     per-layer inputs, [L x P]): those two tables are read by row, not in full
+///   + on MoE layers, top_k of the num_experts routed experts (experts.gate_up_proj and
+///     experts.down_proj times top_k / num_experts): only the chosen experts are read.
 /// Not counted (not read by a decode step): k_proj / v_proj / k_norm of KV-shared layers, should
 /// a checkpoint carry them; the vision and audio towers. Also not counted: the KV cache (under
 /// 2 MB at 72 positions) and activations.
 struct DecodeBytes {
-  double total = 0, dense = 0, lm_head = 0, rows = 0;
+  double total = 0, dense = 0, lm_head = 0, rows = 0, experts = 0;
 };
 
 DecodeBytes decode_bytes(const std::string& dir) {
@@ -287,6 +294,8 @@ DecodeBytes decode_bytes(const std::string& dir) {
       b.rows += row;
     } else if (key == "embed_tokens_per_layer.weight") {
       b.rows += row;
+    } else if (key.find(".experts.") != std::string::npos) {
+      b.experts += bytes * c.top_k_experts / c.num_experts;
     } else {
       int layer = -1;
       char proj[32] = {};
@@ -298,7 +307,7 @@ DecodeBytes decode_bytes(const std::string& dir) {
       b.dense += bytes;
     }
   }
-  b.total = b.dense + b.lm_head + b.rows;
+  b.total = b.dense + b.lm_head + b.rows + b.experts;
   return b;
 }
 
@@ -396,7 +405,7 @@ void register_run(const std::string& name, std::function<void(benchmark::State&)
 /// decode and (with prefill_tokens > 0) prefill of one dtype, rounds interleaved ours / llama.
 void register_model_runs(const std::string& dtype, Engine& ours, Engine& llama, const Options& o,
                          bool with_prefill) {
-  const std::vector<TokenId> ids = token_ids(std::max(o.prefill_tokens, o.prompt_tokens));
+  const std::vector<TokenId> ids = token_ids(std::max(o.prefill_tokens, o.prompt_tokens), o.vocab);
   const std::vector<TokenId> prompt(ids.begin(), ids.begin() + o.prompt_tokens);
   const std::vector<TokenId> prefill(ids.begin(), ids.begin() + o.prefill_tokens);
   const std::pair<std::string, Engine*> sides[] = {{"ours", &ours}, {"llama", &llama}};
@@ -462,7 +471,7 @@ int rss_child(const Options& o) {
     throw std::runtime_error("--rss-child must be ours or llama");
   e->set_threads(1);
   std::vector<TokenId> fed;
-  e->decode(token_ids(o.prompt_tokens), o.rss_decode_tokens, fed);
+  e->decode(token_ids(o.prompt_tokens, o.vocab), o.rss_decode_tokens, fed);
   std::cout << status_kb("VmHWM") << " " << status_kb("RssAnon") << " " << status_kb("RssFile")
             << std::endl;
   return 0;
@@ -608,12 +617,14 @@ void print_table(const Options& o, const std::map<std::string, DecodeBytes>& byt
                 << " | ours ≥ " << fmt(kTargetRooflineOurs * 100, 0) << "% | "
                 << met(fa.empty() ? NAN : median(fa), kTargetRooflineOurs, true) << " |\n";
     }
-  const double mem_ratio = ours_mem.maxrss_kb / llama_mem.maxrss_kb;
-  std::cout << "| peak RSS, bf16 decode " << o.rss_decode_tokens << " after " << o.prompt_tokens
-            << ", 1 thread (GB, ru_maxrss) | " << fmt(ours_mem.maxrss_kb * kKiB / 1e9, 2) << " | "
-            << fmt(llama_mem.maxrss_kb * kKiB / 1e9, 2) << " | " << fmt(mem_ratio, 2) << " | ≤ "
-            << fmt(kTargetMemoryRatio, 2) << " | " << met(mem_ratio, kTargetMemoryRatio, false)
-            << " |\n";
+  if (o.rss) {
+    const double mem_ratio = ours_mem.maxrss_kb / llama_mem.maxrss_kb;
+    std::cout << "| peak RSS, bf16 decode " << o.rss_decode_tokens << " after " << o.prompt_tokens
+              << ", 1 thread (GB, ru_maxrss) | " << fmt(ours_mem.maxrss_kb * kKiB / 1e9, 2) << " | "
+              << fmt(llama_mem.maxrss_kb * kKiB / 1e9, 2) << " | " << fmt(mem_ratio, 2) << " | ≤ "
+              << fmt(kTargetMemoryRatio, 2) << " | " << met(mem_ratio, kTargetMemoryRatio, false)
+              << " |\n";
+  }
 
   std::cout << "\nread bandwidth (best of " << 2 * kBandwidthPasses
             << " passes at the start and the end, " << o.bandwidth_mb << " MB):";
@@ -622,15 +633,18 @@ void print_table(const Options& o, const std::map<std::string, DecodeBytes>& byt
   for (const auto& [dtype, b] : bytes)
     std::cout << "\nbytes/token " << dtype << ": " << fmt(b.total / 1e9, 4) << " GB = dense "
               << fmt(b.dense / 1e9, 4) << " + LM head " << fmt(b.lm_head / 1e9, 4)
-              << " + embedding rows " << fmt(b.rows / 1e3, 1) << " kB";
+              << " + embedding rows " << fmt(b.rows / 1e3, 1) << " kB"
+              << (b.experts > 0 ? " + chosen experts " + fmt(b.experts / 1e9, 4) + " GB" : "");
   auto mem_line = [](const std::string& side, const ChildMemory& m) {
     std::cout << "\nmemory child " << side << ": ru_maxrss " << fmt(m.maxrss_kb * kKiB / 1e9, 3)
               << " GB, VmHWM " << fmt(m.hwm_kb * kKiB / 1e9, 3) << " GB, at exit anon "
               << fmt(m.anon_kb * kKiB / 1e9, 3) << " GB + file-backed "
               << fmt(m.file_kb * kKiB / 1e9, 3) << " GB (" << fmt(m.seconds, 1) << " s)";
   };
-  mem_line("ours", ours_mem);
-  mem_line("llama", llama_mem);
+  if (o.rss) {
+    mem_line("ours", ours_mem);
+    mem_line("llama", llama_mem);
+  }
   for (const auto& [k, ours] : g_tokens) {
     if (!k.ends_with(" ours")) continue;
     const auto other = g_tokens.find(k.substr(0, k.size() - 4) + "llama");
@@ -678,6 +692,10 @@ Options parse(int argc, char** argv) {
       o.bandwidth_mb = next_int();
     else if (a == "--rss-child")
       o.rss_child = next();
+    else if (a == "--label")
+      o.label = next();
+    else if (a == "--no-rss")
+      o.rss = false;
     else if (a == "--threads") {
       o.threads.clear();
       std::stringstream in(next());
@@ -689,6 +707,7 @@ Options parse(int argc, char** argv) {
     throw std::runtime_error("usage: bench_vs_llama --model DIR --gguf F.gguf [options]");
   if (o.model_f32.empty() != o.gguf_f32.empty())
     throw std::runtime_error("--model-f32 and --gguf-f32 go together");
+  o.vocab = gemma4::read_text_config(o.model).vocab_size;
   if (o.threads.empty() || o.rounds < 1 || o.prompt_tokens < 1 || o.decode_tokens < 1)
     throw std::runtime_error("--threads, --rounds, --prompt-tokens, --decode-tokens must be >= 1");
   return o;
@@ -733,7 +752,7 @@ void run_models(const std::string& dtype, const std::string& dir, const std::str
   Llama llama(gguf, std::max(n_batch, o.prompt_tokens + o.decode_tokens), n_batch);
   const double llama_load = seconds_since(t0);
   std::vector<TokenId> fed;
-  const auto prompt = token_ids(o.prompt_tokens);
+  const auto prompt = token_ids(o.prompt_tokens, o.vocab);
   t0 = Clock::now();
   ours.set_threads(1);
   ours.decode(prompt, 2, fed);
@@ -757,16 +776,22 @@ int run(int argc, char** argv) {
   if (!o.rss_child.empty()) return rss_child(o);
 
   std::ostringstream header;
-  header << "## gemma4 vs llama.cpp " << GEMMA4_LLAMA_RELEASE << ": E2B (" << kE2B.num_hidden_layers
-         << " layers, " << kE2B.vocab_size << "-token vocabulary), identical random weights\n\n"
+  const gemma4::TextConfig c = gemma4::read_text_config(o.model);
+  header << "## gemma4 vs llama.cpp " << GEMMA4_LLAMA_RELEASE << ": " << o.label << " ("
+         << c.num_hidden_layers << " layers, hidden " << c.hidden_size << ", " << c.vocab_size
+         << "-token vocabulary"
+         << (c.enable_moe_block ? ", " + std::to_string(c.num_experts) + " experts top-" +
+                                      std::to_string(c.top_k_experts)
+                                : std::string())
+         << "), identical random weights\n\n"
          << "machine: " << machine() << "; load average at the start " << loadavg() << "\n"
          << o.rounds << " alternating rounds (ours, llama.cpp, ours, ...); each cell: median "
          << "(min–max) over the rounds\n\n";
   std::cout << header.str() << std::flush;
 
   // Memory first, while this process is small (its peak would carry over into a forked child).
-  const ChildMemory ours_mem = measure_child("ours", o);
-  const ChildMemory llama_mem = measure_child("llama", o);
+  const ChildMemory ours_mem = o.rss ? measure_child("ours", o) : ChildMemory{};
+  const ChildMemory llama_mem = o.rss ? measure_child("llama", o) : ChildMemory{};
 
   std::map<int, double> bandwidth;  // threads -> bytes/s, best pass
   measure_bandwidth("start", o, bandwidth);
