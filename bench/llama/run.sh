@@ -21,9 +21,10 @@
 #   5. the benchmark.
 #
 # Example: bench/llama/run.sh /work/bench-data --rounds 3 --f32
-# On the 2-core machine (2026-12): the benchmark 22 minutes (bf16 and f32, threads 1 and 2, 3
-# rounds; about 14 without --f32); the first time also the CLI build (2.5 min at JOBS=1) and
-# init + export, 2 min for bf16 and 2 min for f32.
+# On the 2-core machine (AMD EPYC, 2026-12-02): E2B 27 minutes (bf16 and f32, threads 1 and 2,
+# 3 rounds; about 14 without --f32), E4B 12 minutes for 1 round, 26B-A4B --layers 2 4 minutes for
+# 3; the first time also the CLI build (2.5 min at JOBS=1) and init + export, about 2 min per
+# checkpoint (E4B bf16: 1.3 + 0.6 min).
 # Environment: CXX (default c++), JOBS (build parallelism, default 1), GEMMA4_CLI.
 set -eu
 usage() {
