@@ -17,8 +17,9 @@
 // portable loop takes one token at a time.
 // bench/bench_matvec.cpp on one core, bf16 [12288, 1536]: AVX-512 (the Intel VM): decode
 // 8.7-10.8 GB/s against 4.1-4.9 for the plain form, 64 tokens 63-79 GFlop/s against 19-22 (Eigen
-// at the default -O3, SSE2); AVX2 (the AMD EPYC VM): decode 12.4 GB/s against 7.9, 64 tokens
-// 50 GFlop/s against 28.
+// at the default -O3, SSE2); AVX2 (the AMD EPYC VM, quiet host): decode 19 GB/s with the spread
+// rows (12-13 with 8 adjacent rows) against 7.9, 64 tokens 50 GFlop/s against 28; on a busy
+// host 12.3 GB/s against 4.7 and 38 GFlop/s against 22.
 //
 // Order of the sum, for a row of `cols` values with a kernel of L lanes (16, 8, or 1):
 //   lane l accumulates W[o, i] * x[i] for i = l, l + L, l + 2L, ... in ascending i (an FMA on
